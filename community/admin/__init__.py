@@ -1,0 +1,1 @@
+"""Admin: site rules, user management and the audit log."""

@@ -1,0 +1,35 @@
+"""Audit action names and the one function that writes audit rows."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from community.admin.models import AuditEntry
+from community.extensions import db
+
+
+class AuditAction(enum.StrEnum):
+    USER_SIGNUP = "user:signup"
+    USER_SUSPEND = "user:suspend"
+    USER_UNSUSPEND = "user:unsuspend"
+    USER_MAKE_ADMIN = "user:make_admin"
+    SPACE_CREATE = "space:create"
+    SPACE_UPDATE = "space:update"
+    MEMBER_ROLE = "membership:role"
+    MEMBER_REMOVE = "membership:remove"
+    MEMBER_JOIN = "membership:join"
+    MEMBER_LEAVE = "membership:leave"
+    INVITATION_CREATE = "invitation:create"
+    INVITATION_REVOKE = "invitation:revoke"
+    JOIN_REQUEST_DECIDE = "join_request:decide"
+    AGREEMENT_PUBLISH = "agreement:publish"
+
+
+def record(action: AuditAction, *, actor_id: int | None, target_type: str,
+           target_id: int | None, space_id: int | None = None, **data: Any) -> AuditEntry:
+    """Add an audit row to the current transaction (commits with the change it records)."""
+    entry = AuditEntry(actor_id=actor_id, action=str(action), target_type=target_type,
+                       target_id=target_id, space_id=space_id, data=data)
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,1 @@
+"""Confidentiality agreements: the site baseline and each space's, versioned and accepted."""

@@ -1,0 +1,89 @@
+"""Reads about agreements, and the gate that keeps content behind them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+
+from community.accounts.models import User
+from community.errors import AgreementRequired
+from community.extensions import db
+from community.spaces.models import Acceptance, Agreement, Space
+
+
+def _scope(space_id: int | None) -> sa.ColumnElement[bool]:
+    return Agreement.space_id.is_(None) if space_id is None else Agreement.space_id == space_id
+
+
+def get_current_agreement(space_id: int | None) -> Agreement | None:
+    """The newest version for the site (None) or a space; None when none is published."""
+    return db.session.scalar(sa.select(Agreement).where(_scope(space_id))
+                             .order_by(Agreement.version.desc()).limit(1))
+
+
+def get_agreement_version(space_id: int | None, version: int) -> Agreement | None:
+    return db.session.scalar(sa.select(Agreement).where(_scope(space_id),
+                                                        Agreement.version == version))
+
+
+def list_versions(space_id: int | None) -> list[Agreement]:
+    return list(db.session.scalars(sa.select(Agreement).where(_scope(space_id))
+                                   .order_by(Agreement.version.desc())))
+
+
+def has_accepted(user: User, agreement: Agreement | None) -> bool:
+    if agreement is None:
+        return True
+    return db.session.scalar(sa.select(Acceptance.id).where(
+        Acceptance.user_id == user.id, Acceptance.agreement_id == agreement.id)) is not None
+
+
+def get_acceptance(user: User, agreement: Agreement) -> Acceptance | None:
+    return db.session.scalar(sa.select(Acceptance).where(
+        Acceptance.user_id == user.id, Acceptance.agreement_id == agreement.id))
+
+
+def missing_agreement(user: User, space: Space | None) -> Agreement | None:
+    """The first current agreement (site, then space) the user has not accepted."""
+    site = get_current_agreement(None)
+    if not has_accepted(user, site):
+        return site
+    if space is not None:
+        own = get_current_agreement(space.id)
+        if not has_accepted(user, own):
+            return own
+    return None
+
+
+def require_accepted(user: User, space: Space | None) -> None:
+    """The gate: raise AgreementRequired unless the current site and space versions are accepted."""
+    missing = missing_agreement(user, space)
+    if missing is None:
+        return
+    if missing.space_id is None:
+        api_url = url_for("api_agreements.site_agreement")
+        html_url = url_for("agreements.site", next=_next_path())
+    else:
+        api_url = url_for("api_agreements.space_agreement", space_id=missing.space_id)
+        html_url = url_for("agreements.space", space_id=missing.space_id, next=_next_path())
+    raise AgreementRequired(api_url, html_url)
+
+
+def _next_path() -> str | None:
+    from flask import has_request_context, request
+
+    if has_request_context() and request.method == "GET" and not request.path.startswith("/api/"):
+        return request.full_path.rstrip("?")
+    return None
+
+
+def acceptance_status(space: Space) -> list[tuple[int, bool]]:
+    """(membership id, accepted current space version) for every active member."""
+    from community.spaces.queries import list_members
+
+    current = get_current_agreement(space.id)
+    accepted: set[int] = set()
+    if current is not None:
+        accepted = set(db.session.scalars(sa.select(Acceptance.user_id).where(
+            Acceptance.agreement_id == current.id)))
+    return [(m.id, current is None or m.user_id in accepted) for m in list_members(space)]

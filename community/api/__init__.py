@@ -1,0 +1,1 @@
+"""The JSON API: shared blueprint factory, error schema, pagination and OpenAPI set-up."""

@@ -1,0 +1,60 @@
+"""What every API blueprint shares: the blueprint factory, error schema and cursors."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from community.errors import Invalid
+from community.extensions import api
+
+PREFIX = "/api/v1"
+
+
+def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    return Blueprint(name, import_name, url_prefix=PREFIX, description=description)
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    agreement_url = fields.String()
+    fields = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class CursorArgs(Schema):
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50, validate=lambda n: 1 <= n <= 200)
+
+
+def encode_cursor(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> Any:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid(fields={"cursor": "Not a cursor from this API."}) from exc
+
+
+def init(app: Flask) -> None:
+    api.ERROR_SCHEMA = ErrorSchema
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "cookieAuth", {"type": "apiKey", "in": "cookie", "name": "session"})
+    api.spec.options["security"] = [{"bearerAuth": []}, {"cookieAuth": []}]

@@ -1,0 +1,19 @@
+"""Helpers that connect domain errors to WTForms fields."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from community.errors import AppError
+
+
+def apply_error(form: FlaskForm, error: AppError) -> None:
+    """Show a domain error next to the fields it names, else at the top of the form."""
+    placed = False
+    for name, message in (error.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            placed = True
+    if not placed:
+        form.form_errors.append(error.message)

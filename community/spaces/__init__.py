@@ -1,0 +1,1 @@
+"""Spaces: closed groups, memberships, invitations, join requests and agreements."""

@@ -1,0 +1,97 @@
+"""Reads about spaces, memberships and invitations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from community.accounts.models import User
+from community.database import utcnow
+from community.extensions import db
+from community.security import hash_token
+from community.spaces.models import (
+    Invitation,
+    JoinRequest,
+    JoinRequestState,
+    Membership,
+    MembershipState,
+    Role,
+    Space,
+)
+
+
+def get_membership(user: User, space_id: int) -> Membership | None:
+    """The user's membership row in the space, whatever its state."""
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(sa.select(Membership).where(
+        Membership.user_id == user.id, Membership.space_id == space_id))
+
+
+def list_memberships_of(user: User) -> list[Membership]:
+    return list(db.session.scalars(
+        sa.select(Membership).join(Space)
+        .where(Membership.user_id == user.id, Membership.state == MembershipState.ACTIVE)
+        .order_by(Space.name)))
+
+
+def list_spaces_for(user: User) -> list[Space]:
+    """Spaces the user belongs to; admins see every space."""
+    query = sa.select(Space).order_by(Space.name)
+    if not user.is_admin:
+        query = query.join(Membership).where(Membership.user_id == user.id,
+                                             Membership.state == MembershipState.ACTIVE)
+    return list(db.session.scalars(query))
+
+
+def list_members(space: Space, *, include_ended: bool = False) -> list[Membership]:
+    query = sa.select(Membership).where(Membership.space_id == space.id)
+    if not include_ended:
+        query = query.where(Membership.state == MembershipState.ACTIVE)
+    return list(db.session.scalars(query.order_by(Membership.role.desc(), Membership.joined_at)))
+
+
+def list_facilitators(space: Space) -> list[Membership]:
+    return list(db.session.scalars(sa.select(Membership).where(
+        Membership.space_id == space.id, Membership.state == MembershipState.ACTIVE,
+        Membership.role == Role.FACILITATOR)))
+
+
+def pseudonym_taken(space_id: int, pseudonym: str, *, except_user_id: int | None = None) -> bool:
+    query = sa.select(Membership.id).where(Membership.space_id == space_id,
+                                           Membership.pseudonym_key == pseudonym.casefold())
+    if except_user_id is not None:
+        query = query.where(Membership.user_id != except_user_id)
+    return db.session.scalar(query) is not None
+
+
+def get_invitation_by_token(token: str) -> Invitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(sa.select(Invitation).where(
+        Invitation.token_hash == hash_token(token)))
+
+
+def invitation_usable(invitation: Invitation) -> bool:
+    return (invitation.revoked_at is None and invitation.uses < invitation.max_uses
+            and invitation.expires_at > utcnow() and invitation.space.archived_at is None)
+
+
+def get_usable_invitation(token: str) -> Invitation | None:
+    invitation = get_invitation_by_token(token)
+    return invitation if invitation is not None and invitation_usable(invitation) else None
+
+
+def list_invitations(space: Space) -> list[Invitation]:
+    return list(db.session.scalars(sa.select(Invitation).where(Invitation.space_id == space.id)
+                                   .order_by(Invitation.created_at.desc())))
+
+
+def list_pending_join_requests(space: Space) -> list[JoinRequest]:
+    return list(db.session.scalars(sa.select(JoinRequest).where(
+        JoinRequest.space_id == space.id, JoinRequest.state == JoinRequestState.PENDING)
+        .order_by(JoinRequest.created_at)))
+
+
+def shown_name(membership: Membership) -> str:
+    """What peers see: the pseudonym where there is one, else the display name."""
+    return membership.pseudonym or membership.user.display_name

@@ -1,0 +1,14 @@
+"""Template filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_datetime
+
+
+def register(app: Flask) -> None:
+    @app.template_filter("when")
+    def _when(value: datetime | None) -> str:
+        return format_datetime(value, "medium") if value else ""
