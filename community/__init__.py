@@ -61,6 +61,8 @@ def _register_blueprints(app: Flask) -> None:
     from community.admin import views as admin_views
     from community.api import common
     from community.extensions import api
+    from community.forums import api as forums_api
+    from community.forums import views as forums_views
     from community.spaces import api as spaces_api
     from community.spaces import views as spaces_views
 
@@ -68,11 +70,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(spaces_views.bp)
     app.register_blueprint(agreements_views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(forums_views.bp)
     common.init(app)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(spaces_api.blp)
     api.register_blueprint(agreements_api.blp)
     api.register_blueprint(admin_api.blp)
+    api.register_blueprint(forums_api.blp)
 
 
 def _register_template_helpers(app: Flask) -> None:

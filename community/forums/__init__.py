@@ -1,0 +1,1 @@
+"""Forums: threads and posts in spaces, revisions, mentions, read state and search."""

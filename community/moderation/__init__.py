@@ -1,0 +1,1 @@
+"""Moderation: queues, policies, flags, watched words, sanctions and the log."""

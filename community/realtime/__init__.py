@@ -1,0 +1,1 @@
+"""Realtime: the event outbox and, later, live delivery over Socket.IO."""
