@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 from community.errors import AppError
 
@@ -17,3 +18,8 @@ def apply_error(form: FlaskForm, error: AppError) -> None:
             placed = True
     if not placed:
         form.form_errors.append(error.message)
+
+
+def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
+    """WTForms 3.3+ wants SelectChoice objects for select options."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 
@@ -23,6 +23,8 @@ def hash_token(token: str) -> str:
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     """Sessions name the user and the session version, so bumping it ends them all."""
+    if has_request_context() and request.headers.get("Authorization", "").startswith(BEARER):
+        return None  # an explicit token decides alone; a revoked one must not fall back
     user_id, _sep, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None

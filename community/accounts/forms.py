@@ -8,9 +8,10 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Length
 
 from community.accounts.passwords import MAX_LENGTH
+from community.forms import choices
 
-LANGUAGES = [("", _l("Same as my browser")), ("en", "English"), ("da", "Dansk"),
-             ("nb", "Norsk bokmål"), ("nn", "Norsk nynorsk")]
+LANGUAGES = choices([("", _l("Same as my browser")), ("en", "English"), ("da", "Dansk"),
+                     ("nb", "Norsk bokmål"), ("nn", "Norsk nynorsk")])
 
 
 class SignInForm(FlaskForm):
