@@ -15,10 +15,20 @@ from community import create_app
 from community.extensions import db, limiter
 from tests import factories
 
+def _services_env() -> dict[str, str]:
+    """What scripts/ensure-services settled on (a fresh install has a password)."""
+    path = os.path.join(os.path.dirname(__file__), "..", "instance", "test-services.env")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as fh:
+        return dict(line.strip().split("=", 1) for line in fh if "=" in line)
+
+
 BACKENDS = [b for b in os.environ.get("COMMUNITY_TEST_BACKENDS", "sqlite,postgresql").split(",")
             if b]
-POSTGRES_URL = os.environ.get("COMMUNITY_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+POSTGRES_URL = (os.environ.get("COMMUNITY_TEST_POSTGRES_URL")
+                or _services_env().get("COMMUNITY_TEST_POSTGRES_URL")
+                or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def postgres_database(name: str) -> str:
