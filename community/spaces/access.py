@@ -7,8 +7,8 @@ from community.agreements.queries import require_accepted
 from community.errors import Forbidden, NotFound
 from community.extensions import db
 from community.policy import Permission, SpaceRole, allows, space_role
-from community.spaces.models import Membership, Space
-from community.spaces.queries import get_membership
+from community.spaces.models import Invitation, JoinPolicy, JoinRequest, Membership, Space
+from community.spaces.queries import get_active_membership_of_user, get_membership
 
 
 def access_space_by_id(user: User, space_id: int,
@@ -37,3 +37,48 @@ def access_space_by_id(user: User, space_id: int,
 
 def access_space_role(user: User, space: Space) -> SpaceRole:
     return space_role(user, get_membership(user, space.id))
+
+
+def access_joinable_space_by_id(user: User, space_id: int) -> Space:
+    """A space that takes join requests, for a signed-in visitor: name and purpose only.
+
+    Invite-only and archived spaces answer NotFound, exactly like unknown ids.
+    """
+    space = db.session.get(Space, space_id) if user.is_authenticated else None
+    if space is None or space.join_policy != JoinPolicy.REQUEST or space.archived_at is not None:
+        raise NotFound()
+    return space
+
+
+def access_invitation_by_id(space: Space, invitation_id: int) -> Invitation:
+    """An invitation of `space` (the caller has already been authorized for the space)."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.space_id != space.id:
+        raise NotFound()
+    return invitation
+
+
+def access_join_request_by_id(space: Space, request_id: int) -> JoinRequest:
+    """A join request of `space` (the caller has already been authorized for the space)."""
+    join_request = db.session.get(JoinRequest, request_id)
+    if join_request is None or join_request.space_id != space.id:
+        raise NotFound()
+    return join_request
+
+
+def access_membership_to_end(user: User, space_id: int, target_user_id: int
+                             ) -> tuple[Space, Membership]:
+    """The active membership `user` may end: their own (leave) or, as facilitator, anyone's.
+
+    Leaving needs no agreement: a member who will not accept a new version can still go.
+    """
+    if user.is_authenticated and target_user_id == user.id:
+        space, own = access_space_by_id(user, space_id, Permission.LEAVE)
+        if own is None:
+            raise NotFound()
+        return space, own
+    space, _own = access_space_by_id(user, space_id, Permission.MANAGE_SPACE)
+    target = get_active_membership_of_user(space, target_user_id)
+    if target is None:
+        raise NotFound()
+    return space, target

@@ -95,3 +95,18 @@ def list_pending_join_requests(space: Space) -> list[JoinRequest]:
 def shown_name(membership: Membership) -> str:
     """What peers see: the pseudonym where there is one, else the display name."""
     return membership.pseudonym or membership.user.display_name
+
+
+def slug_taken(slug: str) -> bool:
+    return db.session.scalar(sa.select(Space.id).where(Space.slug == slug)) is not None
+
+
+def get_join_request(space_id: int, user_id: int) -> JoinRequest | None:
+    return db.session.scalar(sa.select(JoinRequest).where(
+        JoinRequest.space_id == space_id, JoinRequest.user_id == user_id))
+
+
+def get_active_membership_of_user(space: Space, user_id: int) -> Membership | None:
+    return db.session.scalar(sa.select(Membership).where(
+        Membership.space_id == space.id, Membership.user_id == user_id,
+        Membership.state == MembershipState.ACTIVE))
