@@ -24,6 +24,7 @@ class Permission(enum.StrEnum):
     MANAGE_SPACE = "space:manage"  # settings, invitations, join requests, removals, agreement
     APPOINT_FACILITATOR = "space:appoint"
     LEAVE = "space:leave"
+    MODERATE = "space:moderate"  # pin, lock, rename; see held, removed and earlier versions
 
 
 _M, _F, _A = SpaceRole.MEMBER, SpaceRole.FACILITATOR, SpaceRole.ADMIN
@@ -35,6 +36,7 @@ GRANTS: dict[Permission, frozenset[SpaceRole]] = {
     Permission.MANAGE_SPACE: frozenset({_F}),
     Permission.APPOINT_FACILITATOR: frozenset({_A}),
     Permission.LEAVE: frozenset({_M, _F}),
+    Permission.MODERATE: frozenset({_F}),
 }
 
 

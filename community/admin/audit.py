@@ -24,6 +24,9 @@ class AuditAction(enum.StrEnum):
     INVITATION_REVOKE = "invitation:revoke"
     JOIN_REQUEST_DECIDE = "join_request:decide"
     AGREEMENT_PUBLISH = "agreement:publish"
+    THREAD_UPDATE = "thread:update"
+    POST_EDIT = "post:edit"
+    POST_REMOVE = "post:remove"
 
 
 def record(action: AuditAction, *, actor_id: int | None, target_type: str,
