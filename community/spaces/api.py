@@ -96,15 +96,6 @@ def _join_request(request: JoinRequest) -> dict[str, Any]:
             "created_at": request.created_at}
 
 
-def roster_entry(membership: Membership, *, as_facilitator: bool) -> dict[str, Any]:
-    """Peers see only the shown name and role; facilitators also see who it is."""
-    entry: dict[str, Any] = {"name": queries.shown_name(membership), "role": membership.role}
-    if as_facilitator:
-        entry.update(user_id=membership.user_id, display_name=membership.user.display_name,
-                     pseudonym=membership.pseudonym, joined_at=membership.joined_at)
-    return entry
-
-
 # --- spaces -------------------------------------------------------------------------------------
 
 @blp.route("/spaces", methods=["GET"])
@@ -183,7 +174,7 @@ def list_members(args: dict[str, Any], space_id: int):  # type: ignore[no-untype
     space, membership = access_space_by_id(current_user, space_id, Permission.READ_CONTENT)
     as_facilitator = membership is not None and membership.is_facilitator
     page = _page(queries.list_members(space), args, key=lambda m: m.id)
-    page["items"] = [roster_entry(m, as_facilitator=as_facilitator) for m in page["items"]]
+    page["items"] = [queries.roster_entry(m, as_facilitator=as_facilitator) for m in page["items"]]
     return page
 
 

@@ -110,3 +110,12 @@ def get_active_membership_of_user(space: Space, user_id: int) -> Membership | No
     return db.session.scalar(sa.select(Membership).where(
         Membership.space_id == space.id, Membership.user_id == user_id,
         Membership.state == MembershipState.ACTIVE))
+
+
+def roster_entry(membership: Membership, *, as_facilitator: bool) -> dict[str, object]:
+    """Peers see only the shown name and role; facilitators also see who it is."""
+    entry: dict[str, object] = {"name": shown_name(membership), "role": membership.role}
+    if as_facilitator:
+        entry.update(user_id=membership.user_id, display_name=membership.user.display_name,
+                     pseudonym=membership.pseudonym, joined_at=membership.joined_at)
+    return entry
