@@ -22,20 +22,12 @@ from community.accounts import actions as accounts
 from community.accounts.models import User
 from community.accounts.passwords import verify_password
 from community.accounts.queries import get_user_by_email
-from community.admin.audit import AuditAction, record
-from community.agreements.queries import get_current_agreement, has_accepted
+from community.agreements import actions as agreements
+from community.agreements.queries import get_current_agreement
 from community.extensions import db
-from community.spaces.models import (
-    Acceptance,
-    Agreement,
-    Anonymity,
-    JoinPolicy,
-    Membership,
-    Role,
-    Space,
-)
+from community.spaces import actions as spaces
+from community.spaces.models import Agreement, Anonymity, JoinPolicy, Space
 from community.spaces.queries import get_membership
-from community.text import render_markdown
 
 SPACE_SLUG = "next-steps-after-school"
 SPACE_NAME = "Next steps after school"
@@ -118,8 +110,9 @@ def demo_password(email: str) -> str:
 def load_demo() -> DemoResult:
     """Create whatever part of the demo is missing; never commits (the caller does).
 
-    Accounts go through the accounts actions (audited as user:signup); the space, its
-    memberships and agreements are audited as their own actions would be.
+    Everything goes through the domain actions, so the audit log shows the demo as if
+    people had done it: sign-ups, the admin right, space:create, the facilitator's
+    appointment, one invitation the members joined by, agreement publications.
     """
     created: list[str] = []
     people: dict[str, User] = {}
@@ -128,21 +121,21 @@ def load_demo() -> DemoResult:
         user, password = _person(email, name, created)
         people[key] = user
         logins.append(Login(role, email, password, user.display_name, pseudonym))
-    admin = people["admin"]
+    admin, facilitator = people["admin"], people["facilitator"]
     if not admin.is_admin:
         accounts.do_set_admin(admin, is_admin=True, acting_user=admin)
 
     space = _space(admin, created)
-    for key, role, _email, _name, pseudonym in PEOPLE:
-        if role != "admin":
-            _membership(space, people[key], Role(role), pseudonym, admin, created)
+    if get_membership(facilitator, space.id) is None:
+        spaces.do_appoint_facilitator(space, facilitator, acting_user=admin)
+        created.append(f"facilitator {facilitator.display_name}")
+    _join_members(space, facilitator, people, created)
 
     site = _agreement(None, *SITE_AGREEMENT, admin, created)
-    own = _agreement(space, *SPACE_AGREEMENT, people["facilitator"], created)
+    own = _agreement(space, *SPACE_AGREEMENT, facilitator, created)
     for user in people.values():
-        for agreement in (site, own):
-            if not has_accepted(user, agreement):
-                db.session.add(Acceptance(user_id=user.id, agreement_id=agreement.id))
+        agreements.check_accept_agreement(user, space=None, version=site.version)
+        agreements.check_accept_agreement(user, space=space, version=own.version)
     db.session.flush()
 
     threads = _demo_threads(space, people)
@@ -164,31 +157,28 @@ def _person(email: str, name: str, created: list[str]) -> tuple[User, str | None
 def _space(admin: User, created: list[str]) -> Space:
     space = db.session.scalar(sa.select(Space).where(Space.slug == SPACE_SLUG))
     if space is None:
-        space = Space(slug=SPACE_SLUG, name=SPACE_NAME, purpose=SPACE_PURPOSE,
-                      join_policy=JoinPolicy.INVITE, anonymity=Anonymity.PSEUDONYMS_ALLOWED)
-        db.session.add(space)
-        db.session.flush()
-        record(AuditAction.SPACE_CREATE, actor_id=admin.id, target_type="space",
-               target_id=space.id, space_id=space.id, name=space.name)
+        space = spaces.check_create_space(
+            acting_user=admin, name=SPACE_NAME, purpose=SPACE_PURPOSE,
+            join_policy=JoinPolicy.INVITE.value, anonymity=Anonymity.PSEUDONYMS_ALLOWED.value)
         created.append(f"space {space.name!r}")
     return space
 
 
-def _membership(space: Space, user: User, role: Role, pseudonym: str | None, admin: User,
-                created: list[str]) -> None:
-    if get_membership(user, space.id) is not None:
-        return  # whatever happened to it since (left, removed, renamed) is kept
-    membership = Membership(space_id=space.id, user_id=user.id, role=role, pseudonym=pseudonym,
-                            pseudonym_key=pseudonym.casefold() if pseudonym else None)
-    db.session.add(membership)
-    db.session.flush()
-    if role == Role.FACILITATOR:
-        record(AuditAction.MEMBER_ROLE, actor_id=admin.id, target_type="membership",
-               target_id=membership.id, space_id=space.id, role=str(role))
-    else:
-        record(AuditAction.MEMBER_JOIN, actor_id=user.id, target_type="membership",
-               target_id=membership.id, space_id=space.id)
-    created.append(f"{role} {pseudonym or user.display_name}")
+def _join_members(space: Space, facilitator: User, people: dict[str, User],
+                  created: list[str]) -> None:
+    """Members who never belonged join through one invitation, with their pseudonyms.
+
+    Someone who has a membership, even an ended one, is left as they are.
+    """
+    missing = [(people[key], pseudonym) for key, role, _email, _name, pseudonym in PEOPLE
+               if role == "member" and get_membership(people[key], space.id) is None]
+    if not missing:
+        return
+    _invitation, token = spaces.check_create_invitation(
+        space, max_uses=len(missing), expires_in_hours=1, acting_user=facilitator)
+    for user, pseudonym in missing:
+        spaces.check_accept_invitation(token, user=user, pseudonym=pseudonym)
+        created.append(f"member {pseudonym}")
 
 
 def _agreement(space: Space | None, title: str, body: str, by: User,
@@ -197,16 +187,9 @@ def _agreement(space: Space | None, title: str, body: str, by: User,
     current = get_current_agreement(space.id if space else None)
     if current is not None:
         return current
-    # TODO(lead): use community.agreements.actions' publish action once it exists.
-    agreement = Agreement(space_id=space.id if space else None, version=1, title=title,
-                          body_source=body, body_html=render_markdown(body),
-                          published_by_id=by.id)
-    db.session.add(agreement)
-    db.session.flush()
-    record(AuditAction.AGREEMENT_PUBLISH, actor_id=by.id, target_type="agreement",
-           target_id=agreement.id, space_id=agreement.space_id, version=1)
     created.append(f"{'space' if space else 'site'} agreement")
-    return agreement
+    return agreements.check_publish_agreement(space=space, title=title, body=body,
+                                              acting_user=by)
 
 
 def _demo_threads(space: Space, people: dict[str, User]) -> int:
