@@ -8,7 +8,7 @@ from flask import url_for
 from community.accounts.models import User
 from community.errors import AgreementRequired
 from community.extensions import db
-from community.spaces.models import Acceptance, Agreement, Space
+from community.spaces.models import Acceptance, Agreement, Membership, MembershipState, Space
 
 
 def _scope(space_id: int | None) -> sa.ColumnElement[bool]:
@@ -87,3 +87,36 @@ def acceptance_status(space: Space) -> list[tuple[int, bool]]:
         accepted = set(db.session.scalars(sa.select(Acceptance.user_id).where(
             Acceptance.agreement_id == current.id)))
     return [(m.id, current is None or m.user_id in accepted) for m in list_members(space)]
+
+
+def list_versions_page(space_id: int | None, *, before: int | None = None,
+                       limit: int = 50) -> tuple[list[Agreement], int | None]:
+    """Versions newest first, `limit` at a time; the second value is the next `before`."""
+    query = sa.select(Agreement).where(_scope(space_id))
+    if before is not None:
+        query = query.where(Agreement.version < before)
+    rows = list(db.session.scalars(query.order_by(Agreement.version.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].version if more and rows else None)
+
+
+def list_acceptances(space: Space, agreement: Agreement | None, *, after_id: int | None = None,
+                     limit: int | None = None) -> list[tuple[Membership, Acceptance | None]]:
+    """Every active membership with its acceptance of `agreement` (None: not accepted).
+
+    Ordered by membership id, so that `after_id` pages through a large roster. With no
+    agreement published nobody has anything to accept, and every acceptance is None.
+    """
+    agreement_id = agreement.id if agreement is not None else -1
+    query = (sa.select(Membership, Acceptance)
+             .outerjoin(Acceptance, sa.and_(Acceptance.user_id == Membership.user_id,
+                                            Acceptance.agreement_id == agreement_id))
+             .where(Membership.space_id == space.id,
+                    Membership.state == MembershipState.ACTIVE)
+             .order_by(Membership.id))
+    if after_id is not None:
+        query = query.where(Membership.id > after_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(m, a) for m, a in db.session.execute(query).tuples()]
