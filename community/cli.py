@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup
+from flask_babel import force_locale
 
 from community import create_app
 from community.errors import AppError
@@ -25,6 +29,17 @@ def cli() -> None:
 
 def main() -> None:
     cli.main(prog_name="community")
+
+
+def in_default_locale(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Messages in the default language: there is no request to pick one from."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            return command(*args, **kwargs)
+
+    return wrapper
 
 
 def _database() -> str:
@@ -65,6 +80,7 @@ def _fail(error: AppError) -> click.ClickException:
 
 
 @cli.command("init")
+@in_default_locale
 def init_command() -> None:
     """Create or upgrade the database schema (safe to run again)."""
     migrate_to_head()
@@ -74,6 +90,7 @@ def init_command() -> None:
 @click.option("--email", help="E-mail address of the admin (asked when omitted).")
 @click.option("--password", help="Password for a new account (asked, hidden, when omitted).")
 @click.option("--name", "display_name", help="Display name for a new account.")
+@in_default_locale
 def create_admin_command(email: str | None, password: str | None,
                          display_name: str | None) -> None:
     """Create an admin account, or make an existing account an admin.
@@ -113,6 +130,7 @@ def create_admin_command(email: str | None, password: str | None,
 @cli.command("demo")
 @click.option("--force", is_flag=True,
               help="Load the demo even when COMMUNITY_PRODUCTION is set.")
+@in_default_locale
 def demo_command(force: bool) -> None:
     """Load a demo space with people, agreements and threads (safe to run again)."""
     load_and_print_demo(force=force)
@@ -145,6 +163,7 @@ def load_and_print_demo(*, force: bool = False) -> None:
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port.")
 @click.option("--demo", is_flag=True, help="Load the demo data first (see `community demo`).")
+@in_default_locale
 def serve_command(host: str, port: int, demo: bool) -> None:
     """Serve pages, the API and Socket.IO with gevent (see community/serve.py)."""
     if db.engine.dialect.name == "sqlite":
