@@ -1,0 +1,1 @@
+"""Tests for spaces, memberships, invitations and join requests."""
