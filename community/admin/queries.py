@@ -93,4 +93,4 @@ def user_names(ids: set[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return dict(db.session.execute(sa.select(User.id, User.display_name)
-                                   .where(User.id.in_(wanted))).tuples().all())
+                                   .where(User.id.in_(wanted))).all())

@@ -119,4 +119,4 @@ def list_acceptances(space: Space, agreement: Agreement | None, *, after_id: int
         query = query.where(Membership.id > after_id)
     if limit is not None:
         query = query.limit(limit)
-    return [(m, a) for m, a in db.session.execute(query).tuples()]
+    return [(m, a) for m, a in db.session.execute(query)]
