@@ -150,7 +150,7 @@ def load_and_print_demo(*, force: bool = False) -> None:
         raise _fail(error) from error
     db.session.commit()
     base = current_app.config["BASE_URL"]
-    click.echo(f"Demo data ready; created: {', '.join(result.created) or 'nothing new'}.")
+    click.echo(f"Demo data ready; created: {result.summary()}.")
     click.echo(f"Space: {result.space.name}")
     click.echo(f"Sign in at {base}/sign-in with:")
     for login in result.logins:

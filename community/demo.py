@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import importlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from community.agreements import actions as agreements
 from community.agreements.queries import get_current_agreement
 from community.extensions import db
 from community.spaces import actions as spaces
-from community.spaces.models import Agreement, Anonymity, JoinPolicy, Space
+from community.spaces.models import Agreement, Anonymity, JoinPolicy, Membership, Space
 from community.spaces.queries import get_membership
 
 SPACE_SLUG = "next-steps-after-school"
@@ -96,7 +97,13 @@ class Login:
 class DemoResult:
     space: Space
     logins: list[Login] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)  # one entry per row kind made
+
+    def summary(self) -> str:
+        """E.g. "5 accounts, 1 space, 2 agreements", or "nothing new"."""
+        counts = Counter(self.created)
+        return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items()) \
+            or "nothing new"
 
 
 def demo_password(email: str) -> str:
@@ -128,7 +135,7 @@ def load_demo() -> DemoResult:
     space = _space(admin, created)
     if get_membership(facilitator, space.id) is None:
         spaces.do_appoint_facilitator(space, facilitator, acting_user=admin)
-        created.append(f"facilitator {facilitator.display_name}")
+        created.append("facilitator")
     _join_members(space, facilitator, people, created)
 
     site = _agreement(None, *SITE_AGREEMENT, admin, created)
@@ -139,8 +146,7 @@ def load_demo() -> DemoResult:
     db.session.flush()
 
     threads = _demo_threads(space, people)
-    if threads:
-        created.append(f"{threads} threads")
+    created.extend(["thread"] * threads)
     return DemoResult(space=space, logins=logins, created=created)
 
 
@@ -149,7 +155,7 @@ def _person(email: str, name: str, created: list[str]) -> tuple[User, str | None
     user = get_user_by_email(email)
     if user is None:
         user = accounts.check_signup(email=email, password=password, display_name=name)
-        created.append(email)
+        created.append("account")
         return user, password
     return user, password if verify_password(user.password_hash, password) else None
 
@@ -160,7 +166,7 @@ def _space(admin: User, created: list[str]) -> Space:
         space = spaces.check_create_space(
             acting_user=admin, name=SPACE_NAME, purpose=SPACE_PURPOSE,
             join_policy=JoinPolicy.INVITE.value, anonymity=Anonymity.PSEUDONYMS_ALLOWED.value)
-        created.append(f"space {space.name!r}")
+        created.append("space")
     return space
 
 
@@ -178,7 +184,7 @@ def _join_members(space: Space, facilitator: User, people: dict[str, User],
         space, max_uses=len(missing), expires_in_hours=1, acting_user=facilitator)
     for user, pseudonym in missing:
         spaces.check_accept_invitation(token, user=user, pseudonym=pseudonym)
-        created.append(f"member {pseudonym}")
+        created.append("member")
 
 
 def _agreement(space: Space | None, title: str, body: str, by: User,
@@ -187,17 +193,16 @@ def _agreement(space: Space | None, title: str, body: str, by: User,
     current = get_current_agreement(space.id if space else None)
     if current is not None:
         return current
-    created.append(f"{'space' if space else 'site'} agreement")
+    created.append("agreement")
     return agreements.check_publish_agreement(space=space, title=title, body=body,
                                               acting_user=by)
 
 
 def _demo_threads(space: Space, people: dict[str, User]) -> int:
-    """Create the THREADS that do not exist yet; returns how many were created.
+    """Start the THREADS whose titles the space does not have yet; returns how many.
 
-    NOT WIRED YET: the forums are being built in community/forums/. Until
-    `community.forums.actions` offers thread and post creation, this does nothing.
-    The lead wires the calls below to the real action names and signatures.
+    Goes through community.forums.actions when that module offers thread and post
+    creation; without it (an installation without forums) this does nothing.
     """
     try:
         forums: Any = importlib.import_module("community.forums.actions")
@@ -213,10 +218,18 @@ def _demo_threads(space: Space, people: dict[str, User]) -> int:
                                   .where(thread_model.space_id == space.id)))
     count = 0
     for author, title, body, replies in THREADS:
-        if title in done:
+        opener = _active_member(space, people[author])
+        if title in done or opener is None:
             continue
-        thread = create_thread(space, acting_user=people[author], title=title, body=body)
+        thread, _post = create_thread(space, opener, title=title, body=body)
         for reply_author, reply in replies:
-            create_post(thread, acting_user=people[reply_author], body=reply)
+            member = _active_member(space, people[reply_author])
+            if member is not None:  # someone who left since the last run stays silent
+                create_post(thread, member, body=reply)
         count += 1
     return count
+
+
+def _active_member(space: Space, user: User) -> Membership | None:
+    membership = get_membership(user, space.id)
+    return membership if membership is not None and membership.is_active else None

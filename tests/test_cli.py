@@ -195,3 +195,16 @@ def test_demo_refuses_to_run_in_production(app):
     assert result.exit_code != 0
     assert "production" in result.output
     assert count(User) == 0
+
+
+def test_demo_starts_career_exploration_threads_once(app):
+    forums = pytest.importorskip("community.forums.models")
+    from community.demo import THREADS
+
+    first = run(app, "demo")
+    assert first.exit_code == 0, first.output
+    assert f"{len(THREADS)} threads" in first.output
+    run(app, "demo")
+    titles = db.session.scalars(sa.select(forums.Thread.title)).all()
+    assert sorted(titles) == sorted(t[1] for t in THREADS)
+    assert count(forums.Post) == sum(1 + len(t[3]) for t in THREADS)
