@@ -24,8 +24,10 @@ def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
 def run_migrations_online() -> None:
     options = current_app.extensions["migrate"].configure_args
     with target_db.engine.connect() as connection:
+        from community.forums.search import include_name  # hand-made search structures
+
         context.configure(connection=connection, target_metadata=target_db.metadata,
-                          render_item=render_item, **options)
+                          render_item=render_item, include_name=include_name, **options)
         with context.begin_transaction():
             context.run_migrations()
 

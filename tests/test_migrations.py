@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from community import create_app
 from community.extensions import db
+from community.forums.search import include_name
 from tests.conftest import BACKENDS, database_url, drop_postgres_database, app_config
 
 
@@ -20,7 +21,8 @@ def test_migrations_match_the_models_and_round_trip(backend, tmp_path_factory):
         with app.app_context():
             upgrade()
             with db.engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
+                context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                               "include_name": include_name})
                 assert compare_metadata(context, db.metadata) == []
             downgrade(revision="base")
             with db.engine.connect() as conn:
@@ -28,7 +30,8 @@ def test_migrations_match_the_models_and_round_trip(backend, tmp_path_factory):
             assert tables == set()
             upgrade()
             with db.engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
+                context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                               "include_name": include_name})
                 assert compare_metadata(context, db.metadata) == []
             db.engine.dispose()
     finally:

@@ -1,0 +1,378 @@
+"""Every change to threads and posts: start, reply, edit, remove, pin/lock/rename, read.
+
+Each action records its events (outbox) and, for facilitator changes, its audit row in
+the caller's transaction; none of them commits. Markdown is rendered by `prepare_body`,
+which entry points call before they open the transaction (DESIGN §7); an action given
+a plain string renders it itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+
+from community import text
+from community.admin.audit import AuditAction, record
+from community.database import utcnow
+from community.errors import Conflict, Invalid
+from community.extensions import db
+from community.forums import access, queries
+from community.forums.access import Reader
+from community.forums.models import (
+    IdempotencyKey,
+    Post,
+    PostRevision,
+    PostState,
+    ReadState,
+    RemovedBy,
+    Thread,
+    ThreadKind,
+)
+from community.forums.notifications import notify_mentions
+from community.realtime import rooms
+from community.realtime.outbox import record_event, rewrite_subject
+from community.spaces.models import Membership, Space
+
+TITLE_MIN, TITLE_MAX = 3, 200
+BODY_MIN, BODY_MAX = 1, 20_000
+REASON_MAX = 500
+IDEMPOTENCY_KEY_MAX = 100
+
+
+@dataclass(frozen=True)
+class Body:
+    """A validated, normalized post body and its HTML rendered without mention links."""
+
+    source: str
+    html: str
+
+
+def prepare_body(raw: str, *, field: str = "body") -> Body:
+    """Normalize, check the length (1-20,000 characters after trimming) and render."""
+    if not isinstance(raw, str):
+        raise Invalid(fields={field: _("Write some text.")})
+    source = text.normalize(raw)
+    if len(source) < BODY_MIN:
+        raise Invalid(fields={field: _("Write some text.")})
+    if len(source) > BODY_MAX:
+        raise Invalid(fields={field: _("Use at most %(n)d characters.", n=BODY_MAX)})
+    return Body(source, text.render_markdown(source))
+
+
+def clean_title(raw: str) -> str:
+    title = text.normalize_line(raw if isinstance(raw, str) else "")
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise Invalid(fields={"title": _("Use %(a)d to %(b)d characters.", a=TITLE_MIN,
+                                         b=TITLE_MAX)})
+    return title
+
+
+def clean_reason(raw: str | None, *, required: bool = False) -> str:
+    reason = text.normalize_line(raw or "")
+    if required and not reason:
+        raise Invalid(fields={"reason": _("Say why, for the post's history.")})
+    if len(reason) > REASON_MAX:
+        raise Invalid(fields={"reason": _("Use at most %(n)d characters.", n=REASON_MAX)})
+    return reason
+
+
+def initial_state(space: Space, membership: Membership, source: str
+                  ) -> tuple[PostState, list[str]]:
+    """The seam where moderation decides whether a new post is shown or held.
+
+    Returns the state and the reasons for holding it (shown to the author). The
+    moderation issue plugs the space's policy, watched words and personal-data checks
+    in here; until then every post is published.
+    """
+    return PostState.PUBLISHED, []
+
+
+# --- starting threads and replying -----------------------------------------------------
+
+def check_create_thread(space: Space, membership: Membership, *, title: str, body: str | Body,
+                        kind: ThreadKind = ThreadKind.DISCUSSION, replies_allowed: bool = True,
+                        idempotency_key: str | None = None) -> tuple[Thread, Post]:
+    """Start a thread with its first post, as `membership` (an active member of `space`).
+
+    Members start discussions; facilitators also announcements and activities. Records
+    thread.created and post.created. Idempotent per Idempotency-Key: a retry with the
+    same key and content returns the thread and post created the first time.
+    """
+    reader = Reader(space, membership)
+    kind = ThreadKind(kind)
+    access.require_can_start(reader, kind)
+    title = clean_title(title)
+    body = body if isinstance(body, Body) else prepare_body(body)
+    request_hash = _fingerprint("thread", space.id, title, kind.value, body.source)
+    replayed = _replay(membership, idempotency_key, request_hash)
+    if replayed is not None:
+        return replayed.thread, replayed
+    state, reasons = initial_state(space, membership, body.source)
+    thread = Thread(space_id=space.id, author_id=membership.id, author=membership, kind=kind,
+                    title=title, state=state,
+                    replies_allowed=True if kind == ThreadKind.DISCUSSION else replies_allowed)
+    db.session.add(thread)
+    db.session.flush()
+    record_event(space.id, "thread.created", {"thread": _thread_payload(thread)},
+                 audiences=_audiences(thread.state, membership), subject=f"thread:{thread.id}")
+    post = do_create_post(thread, reader, body=body, state=state, reasons=reasons)
+    _remember(membership, idempotency_key, request_hash, post)
+    return thread, post
+
+
+def check_create_post(thread: Thread, membership: Membership, *, body: str | Body,
+                      quote_of_id: int | None = None,
+                      idempotency_key: str | None = None) -> Post:
+    """Reply to a thread as `membership` (an active member of the thread's space).
+
+    Refused in locked threads and closed announcements (facilitators excepted). Records
+    post.created (to the space, or only to facilitators and the author when held).
+    Idempotent per Idempotency-Key.
+    """
+    reader = Reader(thread.space, membership)
+    access.require_can_reply(reader, thread)
+    body = body if isinstance(body, Body) else prepare_body(body)
+    request_hash = _fingerprint("post", thread.id, quote_of_id, body.source)
+    replayed = _replay(membership, idempotency_key, request_hash)
+    if replayed is not None:
+        return replayed
+    if quote_of_id is not None:
+        quoted = db.session.get(Post, quote_of_id)
+        if quoted is None or quoted.thread_id != thread.id or not access.can_see_post(
+                reader, quoted):
+            raise Invalid(fields={"quote_of_id": _("Quote a post of this thread.")})
+    state, reasons = initial_state(thread.space, membership, body.source)
+    post = do_create_post(thread, reader, body=body, state=state, reasons=reasons,
+                          quote_of_id=quote_of_id)
+    _remember(membership, idempotency_key, request_hash, post)
+    return post
+
+
+def do_create_post(thread: Thread, reader: Reader, *, body: Body, state: PostState,
+                   reasons: list[str], quote_of_id: int | None = None) -> Post:
+    """Store a post that passed the checks; update the thread; record post.created."""
+    membership = reader.membership
+    html, mentioned = _with_mentions(thread.space_id, body)
+    post = Post(thread_id=thread.id, thread=thread, space_id=thread.space_id,
+                author_id=membership.id, author=membership, quote_of_id=quote_of_id,
+                source=body.source, body_html=html, state=state,
+                state_reason="; ".join(reasons) or None)
+    db.session.add(post)
+    db.session.flush()
+    if state == PostState.PUBLISHED:
+        thread.post_count += 1
+        thread.last_post_id = post.id
+        thread.last_post_at = post.created_at
+        notify_mentions(post, mentioned)
+    record_event(thread.space_id, "post.created", {"post": _post_payload(post)},
+                 audiences=_audiences(state, membership), subject=f"post:{post.id}")
+    do_mark_read(membership.id, thread.id, post.id)
+    return post
+
+
+# --- editing and removing -------------------------------------------------------------
+
+def check_edit_post(post: Post, membership: Membership, *, body: str | Body,
+                    reason: str | None = None) -> Post:
+    """Change a post's text, keeping the earlier version as a revision (who, when, why).
+
+    The author edits their own post; a facilitator may edit anyone's, giving a reason,
+    which is audited as post:edit. Records post.updated and rewrites the payload of the
+    post's earlier events. Idempotent: the same text again changes nothing.
+    """
+    reader = Reader(post.thread.space, membership)
+    access.require_can_change(reader, post)
+    if post.state == PostState.REMOVED:
+        raise Conflict(_("This post was removed and can no longer be edited."),
+                       code="post_removed")
+    by_other = post.author_id != membership.id
+    reason = clean_reason(reason, required=by_other)
+    body = body if isinstance(body, Body) else prepare_body(body)
+    if body.source == post.source:
+        return post
+    html, mentioned = _with_mentions(post.space_id, body)
+    now = utcnow()
+    db.session.add(PostRevision(post_id=post.id, source=post.source, body_html=post.body_html,
+                                written_at=post.edited_at or post.created_at, replaced_at=now,
+                                changed_by_id=membership.user_id, reason=reason))
+    post.source, post.body_html, post.edited_at = body.source, html, now
+    if by_other:
+        record(AuditAction.POST_EDIT, actor_id=membership.user_id, target_type="post",
+               target_id=post.id, space_id=post.space_id, reason=reason)
+    if post.state == PostState.PUBLISHED:
+        notify_mentions(post, mentioned)
+    _post_changed(post, "post.updated")
+    return post
+
+
+def check_remove_post(post: Post, membership: Membership, *, reason: str | None = None) -> Post:
+    """Remove a post, leaving a tombstone ("removed by the author" / "by a facilitator").
+
+    The text stays for facilitators. A facilitator removing someone else's post is
+    audited as post:remove. Records post.removed and turns the post's earlier events
+    into tombstones. Idempotent: removing a removed post changes nothing.
+    """
+    reader = Reader(post.thread.space, membership)
+    access.require_can_change(reader, post)
+    reason = clean_reason(reason)
+    if post.state == PostState.REMOVED:
+        return post
+    was_published = post.state == PostState.PUBLISHED
+    by_author = post.author_id == membership.id
+    post.state = PostState.REMOVED
+    post.removed_by = RemovedBy.AUTHOR if by_author else RemovedBy.FACILITATOR
+    post.removed_at = utcnow()
+    if was_published:
+        post.thread.post_count = max(0, post.thread.post_count - 1)
+    if not by_author:
+        record(AuditAction.POST_REMOVE, actor_id=membership.user_id, target_type="post",
+               target_id=post.id, space_id=post.space_id, reason=reason)
+    _post_changed(post, "post.removed",
+                  state=PostState.PUBLISHED if was_published else PostState.PENDING)
+    return post
+
+
+# --- facilitator tools -----------------------------------------------------------------
+
+def check_update_thread(thread: Thread, membership: Membership, *, title: str | None = None,
+                        pinned: bool | None = None, locked: bool | None = None,
+                        replies_allowed: bool | None = None) -> Thread:
+    """Pin, lock, rename a thread or open/close replies to an announcement (facilitators).
+
+    Audited as thread:update with the changes; records thread.updated. Idempotent.
+    """
+    access.require_moderator(Reader(thread.space, membership))
+    changes: dict[str, list[object]] = {}
+    if title is not None:
+        title = clean_title(title)
+        if title != thread.title:
+            changes["title"] = [thread.title, title]
+            thread.title = title
+    for name, value in (("pinned", pinned), ("locked", locked),
+                        ("replies_allowed", replies_allowed)):
+        if value is not None and bool(value) != getattr(thread, name):
+            changes[name] = [getattr(thread, name), bool(value)]
+            setattr(thread, name, bool(value))
+    if not changes:
+        return thread
+    record(AuditAction.THREAD_UPDATE, actor_id=membership.user_id, target_type="thread",
+           target_id=thread.id, space_id=thread.space_id, changes=changes)
+    payload = {"thread": _thread_payload(thread)}
+    subject = f"thread:{thread.id}"
+    rewrite_subject(thread.space_id, subject, payload, ["thread.created", "thread.updated"])
+    record_event(thread.space_id, "thread.updated", payload,
+                 audiences=_audiences(thread.state, thread.author), subject=subject)
+    return thread
+
+
+# --- read state ------------------------------------------------------------------------
+
+def do_mark_read(membership_id: int, thread_id: int, post_id: int) -> None:
+    """Move the member's read position forward to `post_id` (never back). Idempotent.
+
+    One upsert statement, so that a page view can record it in a short transaction of
+    its own whose first statement is the write.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(ReadState).values(membership_id=membership_id, thread_id=thread_id,
+                                    last_read_post_id=post_id, updated_at=utcnow())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["membership_id", "thread_id"],
+        set_={"last_read_post_id": sa.func.max(ReadState.last_read_post_id,
+                                               stmt.excluded.last_read_post_id)
+              if dialect == "sqlite" else sa.func.greatest(ReadState.last_read_post_id,
+                                                          stmt.excluded.last_read_post_id),
+              "updated_at": stmt.excluded.updated_at})
+    db.session.execute(stmt)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _audiences(state: PostState, author: Membership | None) -> list[str]:
+    return rooms.for_content(
+        published=state in (PostState.PUBLISHED, PostState.REMOVED),
+        author_user_id=author.user_id if author else None,
+        author_is_facilitator=bool(author and author.is_facilitator))
+
+
+def _post_payload(post: Post) -> dict[str, object]:
+    return queries.jsonable(queries.public_post_view(post))
+
+
+def _thread_payload(thread: Thread) -> dict[str, object]:
+    view = queries.thread_view(thread)
+    view.pop("unread"), view.pop("last_read_post_id")
+    return queries.jsonable(view)
+
+
+def _post_changed(post: Post, event_type: str, *, state: PostState | None = None) -> None:
+    payload = {"post": _post_payload(post)}
+    subject = f"post:{post.id}"
+    rewrite_subject(post.space_id, subject, payload, ["post.created", "post.updated"])
+    record_event(post.space_id, event_type, payload,
+                 audiences=_audiences(state or post.state, post.author), subject=subject)
+
+
+def _with_mentions(space_id: int, body: Body) -> tuple[str, set[int]]:
+    """Re-render with mention links only when the text names a member of the space."""
+    if "@" not in body.source:
+        return body.html, set()
+    names = queries.mention_names(space_id)
+    lowered = body.source.casefold()
+    candidates = {name: membership_id for name, membership_id in names.items()
+                  if f"@{name.casefold()}" in lowered}
+    if not candidates:
+        return body.html, set()
+    links = {name: member_path(space_id, membership_id)
+             for name, membership_id in candidates.items()}
+    html, mentioned = text.render(body.source, mentions=links)
+    return html, {membership_id for name, membership_id in candidates.items()
+                  if name.casefold() in mentioned}
+
+
+def member_path(space_id: int, membership_id: int) -> str:
+    """The path of a member's page, built without a request (the CLI posts too)."""
+    adapter = current_app.url_map.bind("localhost")
+    return adapter.build("forums.member_posts",
+                         {"space_id": space_id, "membership_id": membership_id})
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def _replay(membership: Membership, key: str | None, request_hash: str) -> Post | None:
+    """The post created earlier with this Idempotency-Key, or None for a new request."""
+    if not key:
+        return None
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise Invalid(fields={"Idempotency-Key": _("Use at most %(n)d characters.",
+                                                   n=IDEMPOTENCY_KEY_MAX)})
+    seen = db.session.scalar(sa.select(IdempotencyKey).where(
+        IdempotencyKey.user_id == membership.user_id, IdempotencyKey.key == key))
+    if seen is None:
+        return None
+    if seen.request_hash != request_hash or seen.post_id is None:
+        raise Conflict(_("This Idempotency-Key was already used for a different request."),
+                       code="idempotency_key_reused")
+    return db.session.get(Post, seen.post_id)
+
+
+def _remember(membership: Membership, key: str | None, request_hash: str, post: Post) -> None:
+    """Store the key; a concurrent request with the same key loses with a Conflict."""
+    if not key:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(IdempotencyKey(user_id=membership.user_id, key=key,
+                                          request_hash=request_hash, post_id=post.id))
+    except sa.exc.IntegrityError:
+        raise Conflict(_("A request with this Idempotency-Key is already being handled."),
+                       code="idempotency_key_in_use") from None

@@ -1,0 +1,93 @@
+"""In-platform notifications (mentions): created with the post, listed and marked read.
+
+Nothing here leaves the platform; a notification only points at a post, and the post
+is shown only while the reader may still see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from community.accounts.models import User
+from community.agreements.queries import missing_agreement
+from community.database import utcnow
+from community.extensions import db
+from community.forums.models import Notification, Post, PostState
+from community.spaces.models import Membership, MembershipState
+
+MENTION = "mention"
+
+
+def notify_mentions(post: Post, membership_ids: Iterable[int]) -> list[Notification]:
+    """Notify mentioned members once per post (not the author). Idempotent per post."""
+    ids = set(membership_ids) - {post.author_id}
+    if not ids:
+        return []
+    user_ids = set(db.session.scalars(sa.select(Membership.user_id).where(
+        Membership.id.in_(ids), Membership.state == MembershipState.ACTIVE)))
+    already = set(db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.post_id == post.id, Notification.kind == MENTION)))
+    rows = [Notification(user_id=user_id, space_id=post.space_id, post_id=post.id, kind=MENTION)
+            for user_id in sorted(user_ids - already)]
+    db.session.add_all(rows)
+    return rows
+
+
+def _visible(user: User) -> sa.ColumnElement[bool]:
+    """Only posts that are published, in spaces where the user is still an active member."""
+    return sa.and_(
+        Notification.user_id == user.id,
+        Post.state == PostState.PUBLISHED,
+        sa.exists().where(Membership.user_id == user.id,
+                          Membership.space_id == Notification.space_id,
+                          Membership.state == MembershipState.ACTIVE))
+
+
+def list_notifications(user: User, *, before: int | None = None,
+                       limit: int = 50) -> list[Notification]:
+    """The user's notifications, newest first, leaving out spaces whose current agreement
+    they have not accepted (the thread title is content of the space)."""
+    query = (sa.select(Notification).join(Post, Post.id == Notification.post_id)
+             .where(_visible(user))
+             .options(joinedload(Notification.post).joinedload(Post.thread),
+                      joinedload(Notification.post).joinedload(Post.author)
+                      .joinedload(Membership.user),
+                      joinedload(Notification.space))
+             .order_by(Notification.id.desc()).limit(limit))
+    if before is not None:
+        query = query.where(Notification.id < before)
+    rows = list(db.session.scalars(query).unique())
+    gated: dict[int, bool] = {}
+    for row in rows:
+        if row.space_id not in gated:
+            gated[row.space_id] = missing_agreement(user, row.space) is not None
+    return [row for row in rows if not gated[row.space_id]]
+
+
+def count_unread(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).join(Post, Post.id == Notification.post_id)
+        .where(_visible(user), Notification.read_at.is_(None))) or 0
+
+
+def access_notification_by_id(user: User, notification_id: int) -> Notification:
+    from community.errors import NotFound
+
+    row = db.session.get(Notification, notification_id) if user.is_authenticated else None
+    if row is None or row.user_id != user.id:
+        raise NotFound()
+    return row
+
+
+def do_mark_notification_read(notification: Notification) -> None:
+    """Idempotent."""
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+
+
+def do_mark_all_read(user: User) -> None:
+    db.session.execute(sa.update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
