@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from community.forms import choices
 from community.spaces.actions import (
     INVITATION_MAX_HOURS,
     INVITATION_MAX_USES,
@@ -16,15 +17,18 @@ from community.spaces.actions import (
     RETENTION_MAX_DAYS,
 )
 
-JOIN_POLICIES = [("invite", _l("By invitation only")),
-                 ("request", _l("Invitation, or on request approved by a facilitator"))]
-ANONYMITY = [("real_names", _l("Real names: members appear under their own name")),
-             ("pseudonyms_allowed", _l("Pseudonyms allowed: each member chooses")),
-             ("pseudonyms_required", _l("Pseudonyms required: peers never see real names"))]
-MODERATION = [("post", _l("Review after posting (flags and watched words)")),
-              ("new_members", _l("Review the first posts of new members before they appear")),
-              ("pre", _l("Review every post before it appears"))]
-ROLES = [("member", _l("Member")), ("facilitator", _l("Facilitator"))]
+JOIN_POLICIES = choices([
+    ("invite", _l("By invitation only")),
+    ("request", _l("Invitation, or on request approved by a facilitator"))])
+ANONYMITY = choices([
+    ("real_names", _l("Real names: members appear under their own name")),
+    ("pseudonyms_allowed", _l("Pseudonyms allowed: each member chooses")),
+    ("pseudonyms_required", _l("Pseudonyms required: peers never see real names"))])
+MODERATION = choices([
+    ("post", _l("Review after posting (flags and watched words)")),
+    ("new_members", _l("Review the first posts of new members before they appear")),
+    ("pre", _l("Review every post before it appears"))])
+ROLES = choices([("member", _l("Member")), ("facilitator", _l("Facilitator"))])
 
 
 class SpaceForm(FlaskForm):
