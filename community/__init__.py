@@ -55,10 +55,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from community.accounts import api as accounts_api
     from community.accounts import views as accounts_views
-    from community.agreements import api as agreements_api
-    from community.agreements import views as agreements_views
     from community.admin import api as admin_api
     from community.admin import views as admin_views
+    from community.agreements import api as agreements_api
+    from community.agreements import views as agreements_views
     from community.api import common
     from community.extensions import api
     from community.forums import api as forums_api

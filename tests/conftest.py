@@ -15,6 +15,7 @@ from community import create_app
 from community.extensions import db, limiter
 from tests import factories
 
+
 def _services_env() -> dict[str, str]:
     """What scripts/ensure-services settled on (a fresh install has a password)."""
     path = os.path.join(os.path.dirname(__file__), "..", "instance", "test-services.env")
@@ -90,7 +91,8 @@ class Client(FlaskClient):
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def _app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def _app(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     from flask_migrate import upgrade
 
     url, pg_name = database_url(request.param, tmp_path_factory)

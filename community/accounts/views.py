@@ -126,7 +126,8 @@ def change_password():  # type: ignore[no-untyped-def]
             apply_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # this session continues under the new session version
+            # This session carries on under the new session version; the others end.
+            login_user(current_user._get_current_object())
             flash(_("Your password is changed. Other devices have been signed out."))
             return redirect(url_for("accounts.profile"))
     status = 400 if form.is_submitted() else 200

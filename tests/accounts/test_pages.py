@@ -70,7 +70,8 @@ def test_an_admin_can_create_accounts_through_the_api_when_sign_up_is_closed(app
     app.config["SIGNUP"] = "invite"
     try:
         response = as_user(admin).post("/api/v1/users", json={
-            "display_name": "Sam", "email": "sam@example.org", "password": "blue kayak morning tea"})
+            "display_name": "Sam", "email": "sam@example.org",
+            "password": "blue kayak morning tea"})
     finally:
         app.config["SIGNUP"] = "open"
     assert response.status_code == HTTPStatus.CREATED
