@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from community import create_app
 from community.extensions import db
 from community.forums.search import include_name
-from tests.conftest import BACKENDS, database_url, drop_postgres_database, app_config
+from tests.conftest import BACKENDS, app_config, database_url, drop_postgres_database
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
