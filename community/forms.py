@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
@@ -23,3 +24,14 @@ def apply_error(form: FlaskForm, error: AppError) -> None:
 def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
     """WTForms 3.3+ wants SelectChoice objects for select options."""
     return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+
+
+def safe_next(default: str) -> str:
+    """The `next` query parameter if it is a path on this site, else `default`.
+
+    "//evil.example" and absolute URLs would make sign-in an open redirect.
+    """
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 from flask_login import current_user
 
 from community.config import SUPPORTED_LOCALES
 
 
 def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # CLI and background jobs speak the default language
     locale = getattr(current_user, "locale", None)
     if locale in SUPPORTED_LOCALES:
         return locale

@@ -18,18 +18,10 @@ from community.accounts.forms import (
 )
 from community.errors import AppError
 from community.extensions import address_key, db, limiter
-from community.forms import apply_error
+from community.forms import apply_error, safe_next
 from community.spaces.queries import get_usable_invitation
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    # Only paths on this site: "//evil.example" and absolute URLs would be open redirects.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def signup_allowed() -> bool:
@@ -50,7 +42,7 @@ def _email_key() -> str:
                methods=["POST"])
 def sign_in():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
-        return redirect(_safe_next(url_for("spaces.index")))
+        return redirect(safe_next(url_for("spaces.index")))
     form = SignInForm()
     if form.validate_on_submit():
         user = actions.check_credentials(email=form.email.data or "",
@@ -59,7 +51,7 @@ def sign_in():  # type: ignore[no-untyped-def]
             form.form_errors.append(_("That e-mail and password do not match an active account."))
         else:
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(url_for("spaces.index")))
+            return redirect(safe_next(url_for("spaces.index")))
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/sign_in.html", form=form), status
 
@@ -89,7 +81,7 @@ def sign_up():  # type: ignore[no-untyped-def]
             db.session.commit()
             login_user(user)
             flash(_("Welcome! Your account is ready."))
-            return redirect(_safe_next(url_for("spaces.index")))
+            return redirect(safe_next(url_for("spaces.index")))
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/sign_up.html", form=form), status
 

@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from community.accounts.views import _safe_next as safe_next
 from community.agreements import actions, queries
 from community.agreements.access import (
     access_space_agreement_to_accept,
@@ -18,7 +17,7 @@ from community.agreements.access import (
 from community.agreements.forms import AcceptForm, PublishForm
 from community.errors import AppError, Conflict, Invalid, NotFound, Unauthorized
 from community.extensions import db
-from community.forms import apply_error
+from community.forms import apply_error, safe_next
 from community.spaces.models import Agreement, Space
 from community.spaces.queries import get_membership
 

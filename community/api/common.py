@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from community.errors import Invalid
 from community.extensions import api
@@ -33,7 +33,7 @@ class ErrorSchema(Schema):
 
 class CursorArgs(Schema):
     cursor = fields.String(load_default=None)
-    limit = fields.Integer(load_default=50, validate=lambda n: 1 <= n <= 200)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 def encode_cursor(value: Any) -> str:
