@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 # Lengths are enforced by the actions after normalizing; these caps stop absurd input.
@@ -14,8 +15,8 @@ _BODY = [DataRequired(), Length(max=100_000)]
 class ThreadForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=1000)])
     body = TextAreaField(_l("Message"), validators=_BODY)
-    kind = SelectField(_l("Kind"), choices=[("discussion", _l("Discussion")),
-                                            ("announcement", _l("Announcement"))],
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("discussion", _l("Discussion")),
+                                            SelectChoice("announcement", _l("Announcement"))],
                        default="discussion")
     replies_allowed = BooleanField(_l("Members may reply to this announcement"), default=True)
 
