@@ -24,7 +24,7 @@ services:
 	scripts/ensure-services
 
 lint: install-test
-	$(BIN)/ruff check community tests bench
+	$(BIN)/ruff check .
 
 ## Run every test (SQLite and PostgreSQL); starts or installs the services it needs.
 test: install-test services lint
