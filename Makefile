@@ -1,5 +1,6 @@
 # The two set-up commands of the README: `make run` and `make test`.
 PYTHON ?= python3
+PYTEST_ARGS ?= -n 2
 VENV ?= .venv
 BIN = $(VENV)/bin
 
