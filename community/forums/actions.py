@@ -8,6 +8,7 @@ a plain string renders it itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -279,18 +280,26 @@ def do_mark_read(membership_id: int, thread_id: int, post_id: int) -> None:
     One upsert statement, so that a page view can record it in a short transaction of
     its own whose first statement is the write.
     """
-    dialect = db.session.get_bind().dialect.name
+    connection = db.session.connection()
+    connection.execute(_read_upsert(connection.dialect.name),
+                       {"membership_id": membership_id, "thread_id": thread_id,
+                        "last_read_post_id": post_id, "updated_at": utcnow()})
+
+
+@functools.cache
+def _read_upsert(dialect: str) -> sa.Insert:
+    """Built once per dialect (Core, not the ORM's bulk path): it runs on every page view."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(ReadState).values(membership_id=membership_id, thread_id=thread_id,
-                                    last_read_post_id=post_id, updated_at=utcnow())
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert(ReadState).values(
+        membership_id=sa.bindparam("membership_id"), thread_id=sa.bindparam("thread_id"),
+        last_read_post_id=sa.bindparam("last_read_post_id"),
+        updated_at=sa.bindparam("updated_at", type_=ReadState.__table__.c.updated_at.type))
+    newest = sa.func.greatest if dialect == "postgresql" else sa.func.max
+    return stmt.on_conflict_do_update(
         index_elements=["membership_id", "thread_id"],
-        set_={"last_read_post_id": sa.func.max(ReadState.last_read_post_id,
-                                               stmt.excluded.last_read_post_id)
-              if dialect == "sqlite" else sa.func.greatest(ReadState.last_read_post_id,
-                                                          stmt.excluded.last_read_post_id),
+        set_={"last_read_post_id": newest(ReadState.last_read_post_id,
+                                          stmt.excluded.last_read_post_id),
               "updated_at": stmt.excluded.updated_at})
-    db.session.execute(stmt)
 
 
 # --- helpers ---------------------------------------------------------------------------

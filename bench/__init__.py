@@ -1,0 +1,1 @@
+"""Benchmarks for the forums: page cost against thread length, and posting throughput."""
