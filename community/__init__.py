@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from community.extensions import api
     from community.forums import api as forums_api
     from community.forums import views as forums_views
+    from community.live import bp as live_bp
     from community.spaces import api as spaces_api
     from community.spaces import views as spaces_views
 
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agreements_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(forums_views.bp)
+    app.register_blueprint(live_bp)
     common.init(app)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(spaces_api.blp)

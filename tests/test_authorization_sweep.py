@@ -290,6 +290,8 @@ TABLE: dict[str, list[Row]] = {
     "api_forums.list_notifications": [Row("GET", "/api/v1/notifications", signed_in())],
     # documents
     "api-docs.openapi_json": [Row("GET", "/api/v1/openapi.json", everyone())],
+    # browser libraries from node_modules (community/live.py)
+    "live.vendor": [Row("GET", "/static/vendor/socket.io.min.js", everyone())],
 }
 
 # Endpoints that are not the app's own (static files are served to anyone).
