@@ -21,7 +21,7 @@ def _bundled(name: str) -> str:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides defaults and COMMUNITY_* variables."""
     from community import config as settings
-    from community import errors, security
+    from community import errors, routing, security
     from community.database import configure_sqlite
     from community.extensions import babel, csrf, db, limiter, login_manager, migrate
     from community.i18n import select_locale
@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=_bundled("templates"),
                 instance_path=str(Path(instance).resolve()) if instance else None)
     settings.load(app, config)
+    routing.register(app)  # before any blueprint adds its rules
     if app.config["PROXY_HOPS"]:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from community.errors import Invalid
 from community.extensions import api
@@ -21,9 +21,15 @@ def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
 
 
 class ErrorDetailSchema(Schema):
+    """Errors may carry context beside code and message (e.g. `current_version`)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     code = fields.String(required=True)
     message = fields.String(required=True)
     agreement_url = fields.String()
+    current_version = fields.Integer()
     fields = fields.Dict(keys=fields.String(), values=fields.String())
 
 
