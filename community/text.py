@@ -11,12 +11,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Mapping
-from functools import partial
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import bleach
-from bleach.linkifier import LinkifyFilter
+from bleach.html5lib_shim import Filter
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -53,9 +52,26 @@ _WORD = re.compile(r"\w", re.UNICODE)
 # Raw HTML off: everything a user types is text. Images off: an image from another
 # site would tell that site who is reading a confidential space. The commonmark preset
 # caps nesting (maxNesting), so deeply nested quotes or lists cannot exhaust the stack.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_markdown.enable(["table", "strikethrough"])
+# Bare URLs (with a scheme: https://..., mailto:...) become links here (linkify-it-py,
+# never inside code, and through the same link validation as written links, which
+# refuses javascript:, vbscript:, data: ...) rather than in a second html5lib pass of
+# bleach's LinkifyFilter. linkify-it's matching is a large regular expression, so it
+# runs only on sources that contain a URL at all (`_linkify_urls`).
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+_markdown.enable(["table", "strikethrough", "linkify"])
 _markdown.disable(["image", "html_inline", "html_block"])
+_markdown.linkify.set({"fuzzy_email": False, "fuzzy_link": False})
+_URLISH = re.compile(r"://|mailto:", re.IGNORECASE)
+_linkify_rule = _markdown.core.ruler.__rules__[
+    _markdown.core.ruler.__find__("linkify")].fn
+
+
+def _linkify_urls(state: StateCore) -> None:
+    if _URLISH.search(state.src):
+        _linkify_rule(state)
+
+
+_markdown.core.ruler.at("linkify", _linkify_urls)
 
 
 def _link_mentions(state: StateCore) -> None:
@@ -122,11 +138,21 @@ def _text_token(content: str) -> Token:
 _markdown.core.ruler.push("mentions", _link_mentions)
 
 
-def _set_rel(attrs: dict, new: bool = False) -> dict:  # type: ignore[type-arg]
-    if (None, "href") in attrs:
-        attrs[(None, "rel")] = LINK_REL
-        attrs.pop((None, "target"), None)
-    return attrs
+class _LinkRel(Filter):  # type: ignore[misc]
+    """After the sanitizer: every link gets rel="nofollow noopener noreferrer ugc" and no
+    target, whatever the renderer produced; an <a> without href keeps no rel either."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for token in Filter.__iter__(self):
+            if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "a":
+                attrs = dict(token["data"])
+                attrs.pop((None, "target"), None)
+                if (None, "href") in attrs:
+                    attrs[(None, "rel")] = LINK_REL
+                else:
+                    attrs.pop((None, "rel"), None)
+                token["data"] = attrs
+            yield token
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -141,7 +167,7 @@ _cleaner = bleach.Cleaner(
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
+    filters=[_LinkRel],
 )
 
 

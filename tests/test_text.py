@@ -157,3 +157,19 @@ def test_mentions_link_only_known_names_outside_code_and_links():
 def test_excerpt_is_plain_and_short():
     assert excerpt("<p>a &amp; <strong>b</strong></p>") == "a & b"
     assert len(excerpt("<p>" + "x" * 500 + "</p>", 50)) == 50
+
+
+def test_bare_urls_become_links_with_rel_but_not_in_code_nor_other_schemes():
+    html = render_markdown("go to https://example.org/a). `https://code.example` "
+                           "javascript:alert(1) data:text/html,x vbscript:x")
+    assert html.count("<a ") == 1
+    assert f'<a href="https://example.org/a" rel="{LINK_REL}">' in html
+    assert "<code>https://code.example</code>" in html
+    assert safe(html)
+
+
+def test_every_link_gets_rel_even_autolinks_and_mentions():
+    html, _ = render("<https://a.example> [b](http://b.example \"t\") @robin",
+                     mentions={"Robin": "/m/1"})
+    assert html.count("<a ") == 3
+    assert html.count(f'rel="{LINK_REL}"') == 3
