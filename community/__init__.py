@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from community.database import configure_sqlite
     from community.extensions import babel, csrf, db, limiter, login_manager, migrate
     from community.i18n import select_locale
+    from community.realtime import server as realtime_server
 
     instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("COMMUNITY_INSTANCE_PATH")
     app = Flask(__name__, template_folder=_bundled("templates"),
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     security.register(app)
     _register_blueprints(app)
+    realtime_server.init_app(app)
     errors.register(app)  # after the API's own handlers, so that ours win
     _register_template_helpers(app)
     return app

@@ -11,45 +11,29 @@ if __name__ == "__main__":  # pragma: no cover - a no-op when gevent.monkey ran 
     monkey.patch_all()
 
 import argparse
-from urllib.parse import urlsplit
 
 from flask import Flask
 
+from community.realtime.server import allowed_origins
 
-def allowed_origins(app: Flask) -> list[str]:
-    """Origins allowed to open a socket: COMMUNITY_ALLOWED_ORIGINS, else BASE_URL's origin.
-
-    Never "*" and never empty: an empty list would turn Socket.IO's origin check off.
-    """
-    configured = app.config.get("ALLOWED_ORIGINS") or ""
-    origins = [o.strip().rstrip("/") for o in configured.split(",") if o.strip()]
-    if not origins:
-        base = urlsplit(app.config["BASE_URL"])
-        origins = [f"{base.scheme}://{base.netloc}"]
-    if "*" in origins:
-        raise RuntimeError("COMMUNITY_ALLOWED_ORIGINS must list origins, not '*'")
-    return origins
+__all__ = ["allowed_origins", "create_served_app", "main"]
 
 
-def init_realtime(app: Flask, async_mode: str = "gevent") -> None:
-    """Bind Socket.IO to the app; with COMMUNITY_REDIS_URL its events cross processes."""
-    from community.extensions import socketio
+def create_served_app() -> Flask:
+    """The app with Socket.IO in gevent mode (this process runs under gevent's patching)."""
+    from community import create_app
 
-    socketio.init_app(app, async_mode=async_mode, message_queue=app.config["REDIS_URL"],
-                      cors_allowed_origins=allowed_origins(app))
+    return create_app({"ASYNC_MODE": "gevent"})
 
 
 def main(argv: list[str] | None = None) -> None:
-    from community import create_app
-    from community.extensions import socketio
-
     parser = argparse.ArgumentParser(prog="community.serve", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args(argv)
 
-    app = create_app()
-    init_realtime(app)
+    app = create_served_app()
+    socketio = app.extensions["socketio"]
     print(f"Serving Co-careering Community on http://{args.host}:{args.port}/ "
           "(gevent; Ctrl+C stops)", flush=True)
     socketio.run(app, host=args.host, port=args.port)

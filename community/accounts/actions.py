@@ -15,6 +15,7 @@ from community.config import SUPPORTED_LOCALES
 from community.database import utcnow
 from community.errors import Conflict, Forbidden, Invalid
 from community.extensions import db
+from community.realtime import revocation
 from community.security import hash_token
 
 DISPLAY_NAME_MAX = 80
@@ -112,6 +113,7 @@ def check_change_password(user: User, *, current: str, new: str) -> None:
     check_password(new, field="new_password")
     user.password_hash = hash_password(new)
     user.session_version += 1
+    revocation.revoke_user(user.id, "signed_out")
 
 
 def do_create_token(user: User, *, name: str) -> tuple[ApiToken, str]:
@@ -144,6 +146,7 @@ def do_suspend_user(user: User, *, reason: str, acting_user: User) -> None:
     user.status = UserStatus.SUSPENDED
     user.suspended_reason = reason[:500]
     user.session_version += 1
+    revocation.revoke_user(user.id, "suspended")
     record(AuditAction.USER_SUSPEND, actor_id=acting_user.id, target_type="user",
            target_id=user.id, reason=user.suspended_reason)
 

@@ -19,6 +19,7 @@ from community.accounts.forms import (
 from community.errors import AppError
 from community.extensions import address_key, db, limiter
 from community.forms import apply_error, safe_next
+from community.realtime import revocation
 from community.spaces.queries import get_usable_invitation
 
 bp = Blueprint("accounts", __name__)
@@ -58,6 +59,10 @@ def sign_in():  # type: ignore[no-untyped-def]
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        # This session's live connections end too (all of the user's: sockets do not
+        # know which browser session they came from).
+        revocation.revoke_user_now(current_user.id, "signed_out")
     logout_user()
     flash(_("You are signed out."))
     return redirect(url_for("accounts.sign_in"))

@@ -11,6 +11,8 @@ from community.admin.audit import AuditAction, record
 from community.agreements import queries
 from community.errors import Conflict, Invalid, NotFound
 from community.extensions import db
+from community.realtime import events as realtime_events
+from community.realtime import revocation
 from community.spaces.models import Acceptance, Agreement, Space
 from community.text import normalize, render_markdown
 
@@ -41,8 +43,11 @@ def check_publish_agreement(*, space: Space | None, title: str, body: str,
     gate lets them read on. The publisher is recorded as accepting the version they
     publish: writing and publishing the text is the strongest form of agreeing to it, and
     a facilitator would otherwise be locked out of their own space by their own edit.
-    Audited as agreement:publish. Not idempotent: each call is a new version. Raises
-    Invalid for bad fields and Conflict if someone else published the same version first.
+    Audited as agreement:publish; records agreement.published (in the space, or in every
+    space for the site agreement), and after the commit everyone else's live connections
+    lose the space(s) until they accept (realtime revocation). Not idempotent: each call
+    is a new version. Raises Invalid for bad fields and Conflict if someone else
+    published the same version first.
     """
     title, body = clean_agreement(title, body)
     body_html = render_markdown(body)
@@ -61,6 +66,14 @@ def check_publish_agreement(*, space: Space | None, title: str, body: str,
     record(AuditAction.AGREEMENT_PUBLISH, actor_id=acting_user.id, target_type="agreement",
            target_id=agreement.id, space_id=space_id, version=agreement.version, title=title)
     db.session.flush()
+    if space_id is None:
+        for each_space_id in db.session.scalars(sa.select(Space.id).where(
+                Space.archived_at.is_(None))):
+            realtime_events.record_agreement_published(each_space_id, agreement)
+        revocation.revoke_site("agreement_required", except_user_id=acting_user.id)
+    else:
+        realtime_events.record_agreement_published(space_id, agreement)
+        revocation.revoke_space(space_id, "agreement_required", except_user_id=acting_user.id)
     return agreement
 
 

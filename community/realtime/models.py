@@ -28,3 +28,16 @@ class Event(db.Model):  # type: ignore[name-defined,misc]
     subject: Mapped[str | None] = mapped_column(sa.String(40), index=True)  # e.g. "post:12"
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventHorizon(db.Model):  # type: ignore[name-defined,misc]
+    """How far a space's events have been pruned: a client that last saw an event at or
+    before `pruned_through` cannot be caught up by replay (`gap_too_large`)."""
+
+    __tablename__ = "event_horizons"
+
+    space_id: Mapped[int] = mapped_column(sa.ForeignKey("spaces.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    pruned_through: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), default=0)
+    pruned_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,6 +18,8 @@ from community.admin.audit import AuditAction, record
 from community.database import utcnow
 from community.errors import Conflict, Invalid, NotFound
 from community.extensions import db
+from community.realtime import events as realtime_events
+from community.realtime import revocation
 from community.security import hash_token
 from community.spaces import queries
 from community.spaces.models import (
@@ -214,7 +216,9 @@ def _activate(space: Space, user: User, *, role: Role, pseudonym: str | None) ->
     membership.pseudonym_key = pseudonym.casefold() if pseudonym else None
     membership.joined_at = utcnow()
     membership.ended_at = None
-    return _flush_membership(membership)
+    _flush_membership(membership)
+    realtime_events.record_member_joined(membership)
+    return membership
 
 
 def do_appoint_facilitator(space: Space, user: User, *, acting_user: User) -> Membership:
@@ -246,7 +250,8 @@ def check_remove_member(space: Space, membership: Membership, *, acting_user: Us
 
     Raises Conflict (last_facilitator) when it would leave the space without a facilitator.
     Audited as membership:remove or membership:leave. Access ends at once, because every
-    access_* check requires an active membership.
+    access_* check requires an active membership; records member.left, and after the
+    commit the member's live connections lose the space (realtime revocation).
     """
     if not membership.is_active:
         raise NotFound()
@@ -259,6 +264,8 @@ def check_remove_member(space: Space, membership: Membership, *, acting_user: Us
     record(AuditAction.MEMBER_LEAVE if leaving else AuditAction.MEMBER_REMOVE,
            actor_id=acting_user.id, target_type="user", target_id=membership.user_id,
            space_id=space.id, role=membership.role.value)
+    realtime_events.record_member_left(membership)
+    revocation.revoke(membership.user_id, space.id, "left" if leaving else "removed")
 
 
 # --- invitations --------------------------------------------------------------------------------

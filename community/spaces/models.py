@@ -90,6 +90,8 @@ class Membership(db.Model):  # type: ignore[name-defined,misc]
     pseudonym: Mapped[str | None] = mapped_column(sa.String(40))
     pseudonym_key: Mapped[str | None] = mapped_column(sa.String(40))
     muted_until: Mapped[datetime | None]
+    # Whether peers see this member in a space's "who is here" list (realtime presence).
+    show_presence: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
 

@@ -1,0 +1,290 @@
+"""What each realtime process delivers to its own connections: the Socket.IO client manager.
+
+Every emit reaches this manager's local delivery — straight away without a message
+queue, or once per process through Redis with one — so three decisions are made here,
+under one lock, for the connections of this process:
+
+- **Catch-up without loss or duplicates.** `subscribe` joins the rooms first and marks
+  the subscription *catching up*: live events for it are held in a buffer while the
+  stored events are replayed. Then `go_live` sends the held events whose id is above
+  what the replay reached, and from then on drops only live events at or below that
+  mark (they were replayed). Event ids of one space commit in id order (see
+  outbox._serialize_per_space), so a replay that reached id H holds every event <= H.
+- **Revocation.** Revoking is an internal emit (`_revoke`) to a room, carried by the
+  same queue as the events, so every process acts on it for its own connections and in
+  order with the events before it: the connections leave the space's rooms at once,
+  held events are dropped, and they are told `access_revoked`. python-socketio's own
+  cross-host `leave_room` works on one sid at a time, and the publisher of a revocation
+  does not know the sids on other processes; a room names them all.
+- **Presence.** Each process announces who is subscribed on it (`_presence`, the
+  shown names of members who show their presence); every process merges the
+  announcements and sends the space's `presence` to its own connections. Announcements
+  are repeated by a heartbeat and forgotten when a process stops repeating them.
+
+Control emits (names starting with "_") are never sent to clients.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from socketio import Manager, RedisManager
+
+from community.realtime import rooms
+
+REVOKE = "_revoke"
+PRESENCE = "_presence"
+PRESENCE_TTL = 90.0  # seconds an announcement of another process stays valid
+HEARTBEAT = 30.0
+NAMESPACE = "/"
+
+
+@dataclass
+class Subscription:
+    """One connection subscribed to one space."""
+
+    space_id: int
+    user_id: int
+    audiences: list[str]
+    membership_id: int
+    name: str
+    visible: bool
+    catching_up: bool = True
+    floor: int = 0  # live events at or below this id were replayed already
+    held: list[dict[str, Any]] = field(default_factory=list)
+    revoked: str | None = None  # the reason, once revoked
+
+    def rooms(self) -> list[str]:
+        return [rooms.room_name(self.space_id, a) for a in self.audiences]
+
+
+@dataclass
+class Connection:
+    user_id: int
+    session_version: int | None  # signed in by cookie: the session version it carried
+    token_hash: str | None  # signed in by API token
+    subscriptions: dict[int, Subscription] = field(default_factory=dict)
+    tokens: float = 0.0  # rate limit bucket
+    refilled: float = field(default_factory=time.monotonic)
+
+
+class Delivery(Manager):
+    """The in-process manager (the embedded default), and the base of the Redis one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lock = threading.RLock()
+        self.connections: dict[str, Connection] = {}
+        self.process_id = uuid.uuid4().hex
+        self._announcements: dict[tuple[str, int], tuple[float, list[dict[str, Any]]]] = {}
+        self._presence_seq = itertools.count()
+
+    # --- connections ----------------------------------------------------------------
+
+    def add_connection(self, sid: str, connection: Connection) -> None:
+        with self.lock:
+            self.connections[sid] = connection
+            self.basic_enter_room(sid, NAMESPACE, rooms.connection_room(connection.user_id))
+
+    def drop_connection(self, sid: str) -> list[int]:
+        """Forget a closed connection; returns the spaces it was subscribed to."""
+        with self.lock:
+            connection = self.connections.pop(sid, None)
+            if connection is None:
+                return []
+            for sub in connection.subscriptions.values():
+                sub.revoked = sub.revoked or "disconnected"
+            return list(connection.subscriptions)
+
+    # --- subscriptions --------------------------------------------------------------
+
+    def begin(self, sid: str, sub: Subscription) -> bool:
+        """Join the subscription's rooms and hold its live events until `go_live`."""
+        with self.lock:
+            connection = self.connections.get(sid)
+            if connection is None:
+                return False
+            self._end(sid, connection, sub.space_id)
+            connection.subscriptions[sub.space_id] = sub
+            for room in sub.rooms():
+                self.basic_enter_room(sid, NAMESPACE, room)
+            return True
+
+    def go_live(self, sid: str, sub: Subscription, replayed_through: int) -> int | None:
+        """Send the held events above what the replay reached; None if revoked meanwhile.
+
+        Returns the id of the last event the connection has now been given.
+        """
+        with self.lock:
+            connection = self.connections.get(sid)
+            if sub.revoked or connection is None or connection.subscriptions.get(
+                    sub.space_id) is not sub:
+                return None
+            last = replayed_through
+            seen: set[int] = set()
+            for event in sorted(sub.held, key=lambda e: e["id"]):
+                if event["id"] > replayed_through and event["id"] not in seen:
+                    seen.add(event["id"])
+                    super().emit("event", event, NAMESPACE, room=sid)
+                    last = max(last, event["id"])
+            sub.held.clear()
+            sub.floor = replayed_through
+            sub.catching_up = False
+            return last
+
+    def end(self, sid: str, space_id: int) -> Subscription | None:
+        with self.lock:
+            connection = self.connections.get(sid)
+            return self._end(sid, connection, space_id) if connection else None
+
+    def _end(self, sid: str, connection: Connection, space_id: int) -> Subscription | None:
+        sub = connection.subscriptions.pop(space_id, None)
+        if sub is not None:
+            sub.revoked = sub.revoked or "unsubscribed"
+            sub.held.clear()
+            for room in sub.rooms():
+                self.basic_leave_room(sid, NAMESPACE, room)
+        return sub
+
+    def subscription(self, sid: str, space_id: int) -> Subscription | None:
+        connection = self.connections.get(sid)
+        return connection.subscriptions.get(space_id) if connection else None
+
+    # --- local delivery -------------------------------------------------------------
+
+    def emit(self, event: str, data: Any, namespace: str | None = None, room: Any = None,
+             skip_sid: Any = None, callback: Any = None, to: Any = None,
+             **kwargs: Any) -> None:
+        room = to or room
+        namespace = namespace or NAMESPACE
+        if event == REVOKE:
+            return self._revoke(data, room)
+        if event == PRESENCE:
+            return self._presence(data)
+        space_id = rooms.space_of_room(room)
+        if event != "event" or space_id is None or not isinstance(data, dict):
+            return super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
+                                callback=callback)
+        with self.lock:
+            skip = [] if skip_sid is None else list(skip_sid) if isinstance(
+                skip_sid, list) else [skip_sid]
+            event_id = data.get("id") or 0
+            for sid, _eio_sid in self.get_participants(namespace, room):
+                sub = self.subscription(sid, space_id)
+                if sub is None or sub.revoked:
+                    skip.append(sid)
+                elif sub.catching_up:
+                    sub.held.append(data)
+                    skip.append(sid)
+                elif event_id <= sub.floor:
+                    skip.append(sid)  # already replayed
+            super().emit(event, data, namespace, room=room, skip_sid=skip, callback=callback)
+
+    # --- revocation -----------------------------------------------------------------
+
+    def _revoke(self, data: dict[str, Any], room: Any) -> None:
+        space_id = data.get("space_id")
+        reason = data.get("reason") or "revoked"
+        except_user = data.get("except_user_id")
+        closing: list[str] = []
+        with self.lock:
+            touched: set[int] = set()
+            for sid, _eio_sid in list(self.get_participants(NAMESPACE, room)):
+                connection = self.connections.get(sid)
+                if connection is None or connection.user_id == except_user:
+                    continue
+                spaces = [space_id] if space_id is not None else list(connection.subscriptions)
+                for sid_space in spaces:
+                    sub = self._end(sid, connection, sid_space)
+                    if sub is not None:
+                        sub.revoked = reason
+                        touched.add(sid_space)
+                    super().emit("access_revoked", {"space_id": sid_space, "reason": reason},
+                                 NAMESPACE, room=sid)
+                if space_id is None and not spaces:
+                    super().emit("access_revoked", {"space_id": None, "reason": reason},
+                                 NAMESPACE, room=sid)
+                if data.get("disconnect"):
+                    closing.append(sid)
+        for sid in closing:
+            # Not under the lock, and not inside the queue listener: disconnecting runs the
+            # disconnect handler, which takes the lock and announces presence.
+            self.server.start_background_task(self.server.disconnect, sid, NAMESPACE,
+                                              ignore_queue=True)
+        for sid_space in touched:
+            self.announce(sid_space)
+
+    # --- presence -------------------------------------------------------------------
+
+    def local_presence(self, space_id: int) -> list[dict[str, Any]]:
+        with self.lock:
+            seen: dict[int, dict[str, Any]] = {}
+            for connection in self.connections.values():
+                sub = connection.subscriptions.get(space_id)
+                if sub is not None and not sub.revoked and sub.visible:
+                    seen[sub.membership_id] = {"membership_id": sub.membership_id,
+                                               "name": sub.name}
+            return list(seen.values())
+
+    def announce(self, space_id: int, *, ask: bool = False) -> None:
+        """Tell every process who is here on this one (through the queue, if any)."""
+        self.server.emit(PRESENCE, {"process": self.process_id, "space_id": space_id,
+                                    "online": self.local_presence(space_id), "ask": ask,
+                                    "seq": next(self._presence_seq)},
+                         to=rooms.room_name(space_id, rooms.SPACE))
+
+    def _presence(self, data: dict[str, Any]) -> None:
+        space_id, process = data.get("space_id"), data.get("process")
+        if not isinstance(space_id, int) or not isinstance(process, str):
+            return
+        now = time.monotonic()
+        with self.lock:
+            self._announcements[(process, space_id)] = (now, list(data.get("online") or []))
+            participants = list(self.get_participants(
+                NAMESPACE, rooms.room_name(space_id, rooms.SPACE)))
+        if data.get("ask") and process != self.process_id and participants:
+            self.server.start_background_task(self.announce, space_id)
+        if participants:
+            super().emit("presence", {"space_id": space_id, "online": self.online(space_id)},
+                         NAMESPACE, room=rooms.room_name(space_id, rooms.SPACE))
+
+    def online(self, space_id: int) -> list[dict[str, Any]]:
+        """Everyone shown as here in the space, over every live process, by name."""
+        now = time.monotonic()
+        merged: dict[int, dict[str, Any]] = {}
+        with self.lock:
+            for (process, sid_space), (when, entries) in list(self._announcements.items()):
+                if process != self.process_id and now - when > PRESENCE_TTL:
+                    del self._announcements[(process, sid_space)]
+                    continue
+                if sid_space == space_id:
+                    for entry in entries:
+                        merged[entry["membership_id"]] = entry
+        return sorted(merged.values(), key=lambda e: (e["name"].casefold(), e["membership_id"]))
+
+    def heartbeat(self) -> None:
+        """Repeat this process's announcements, so that peers keep (and late ones learn) them."""
+        while True:
+            self.server.sleep(HEARTBEAT)
+            with self.lock:
+                spaces = {s for c in self.connections.values() for s in c.subscriptions}
+            for space_id in spaces:
+                self.announce(space_id)
+
+
+class RedisDelivery(RedisManager, Delivery):
+    """The same local delivery, with Redis carrying emits between processes.
+
+    In the MRO PubSubManager hands its local delivery to Delivery.emit, so events and
+    control messages from every process pass the same decisions.
+    """
+
+    def initialize(self) -> None:
+        super().initialize()
+        if not self.write_only:
+            self.server.start_background_task(self.heartbeat)

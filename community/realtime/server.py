@@ -1,0 +1,346 @@
+"""Socket.IO for every app: who may connect, subscribe / unsubscribe / typing, live publishing.
+
+Each app gets its own Flask-SocketIO instance (`app.extensions["socketio"]`), so tests
+and tools that build several apps never share a server. The handlers are thin like
+views: parse -> the same `access_*` functions as the pages -> act -> acknowledge.
+Flask's `before_request` does not run for socket events, so every handler re-checks the
+caller (account active, session or token still valid) and the space access itself.
+
+Configuration (COMMUNITY_ prefix in the environment):
+  ASYNC_MODE            "threading" (default; tests) or "gevent" (`community serve`)
+  REDIS_URL             Socket.IO's message queue across processes, when set
+  SOCKETIO_CHANNEL      the Redis pub/sub channel (default "community-socketio")
+  ALLOWED_ORIGINS       origins allowed to open a socket (default: BASE_URL's origin)
+  SOCKET_MAX_MESSAGE_BYTES   largest incoming message (default 16384)
+  SOCKET_EVENT_RATE     incoming events per second per connection (default 5)
+  SOCKET_EVENT_BURST    ... with bursts up to (default 20)
+  TYPING_INTERVAL       seconds between typing notices per user and thread (default 3)
+  EVENT_RETENTION_DAYS / EVENT_RETENTION_COUNT   the replay window (retention.py)
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import SocketIO
+from socketio.exceptions import ConnectionRefusedError
+
+from community.accounts.models import ApiToken, User, UserStatus
+from community.errors import AppError
+from community.extensions import db
+from community.forums.access import access_space_content, access_thread_by_id, require_can_post
+from community.forums.models import PostState
+from community.forums.queries import list_events
+from community.realtime import actions, outbox, retention, rooms
+from community.realtime.delivery import (
+    NAMESPACE,
+    Connection,
+    Delivery,
+    RedisDelivery,
+    Subscription,
+)
+from community.realtime.models import Event
+from community.security import hash_token, user_for_token
+from community.spaces.queries import shown_name
+
+REPLAY_BATCH = 500
+MAX_ID = 2**63 - 1
+
+
+def allowed_origins(app: Flask) -> list[str]:
+    """Origins allowed to open a socket: COMMUNITY_ALLOWED_ORIGINS, else BASE_URL's origin.
+
+    Never "*" and never empty: an empty list would turn Socket.IO's origin check off.
+    """
+    configured = app.config.get("ALLOWED_ORIGINS") or ""
+    origins = [o.strip().rstrip("/") for o in configured.split(",") if o.strip()]
+    if not origins:
+        base = urlsplit(app.config["BASE_URL"])
+        origins = [f"{base.scheme}://{base.netloc}"]
+    if "*" in origins:
+        raise RuntimeError("COMMUNITY_ALLOWED_ORIGINS must list origins, not '*'")
+    return origins
+
+
+def init_app(app: Flask) -> SocketIO:
+    """Bind a Socket.IO server to the app and publish committed events through it."""
+    url = app.config.get("REDIS_URL")
+    channel = app.config.get("SOCKETIO_CHANNEL") or "community-socketio"
+    manager = RedisDelivery(url, channel=channel) if url else Delivery()
+    sio = SocketIO()
+    for name, handler in HANDLERS.items():
+        sio.on_event(name, handler)
+    sio.init_app(app, async_mode=app.config.get("ASYNC_MODE") or "threading",
+                 client_manager=manager, cors_allowed_origins=allowed_origins(app),
+                 max_http_buffer_size=int(app.config.get("SOCKET_MAX_MESSAGE_BYTES", 16384)),
+                 manage_session=False)
+    outbox.add_publisher(publish)
+    return sio
+
+
+def socketio_of(app: Flask) -> SocketIO:
+    return app.extensions["socketio"]
+
+
+def manager_of(app: Flask) -> Delivery:
+    return socketio_of(app).server.manager
+
+
+def event_payload(event: dict[str, Any]) -> dict[str, Any]:
+    """What clients receive: never the audience (a room is not for clients to see)."""
+    return {"id": event["id"], "space_id": event["space_id"], "type": event["type"],
+            "data": event["data"]}
+
+
+def publish(events: list[dict[str, Any]]) -> None:
+    """The outbox publisher: each committed event to its room, in id order."""
+    if not has_app_context():
+        return
+    sio = current_app.extensions.get("socketio")
+    if sio is None or getattr(sio, "server", None) is None:
+        return
+    for event in sorted(events, key=lambda e: e["id"]):
+        sio.server.emit("event", event_payload(event),
+                        to=rooms.room_name(event["space_id"], event["audience"]))
+
+
+# --- connecting ----------------------------------------------------------------------
+
+def _manager() -> Delivery:
+    return manager_of(current_app)
+
+
+def on_connect(auth: Any = None) -> None:
+    """Signed in by session cookie or `auth: {token}`; anyone else is refused."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token:
+        user = user_for_token(token)
+        connection = Connection(user.id, None, hash_token(token)) if user else None
+    else:
+        user = current_user if current_user.is_authenticated else None
+        version = str(session.get("_user_id", "")).partition(":")[2]
+        connection = Connection(user.id, int(version), None) \
+            if user is not None and version.isdigit() else None
+    if connection is None:
+        raise ConnectionRefusedError({"code": "unauthorized", "message": _("Please sign in.")})
+    connection.tokens = float(current_app.config.get("SOCKET_EVENT_BURST", 20))
+    _manager().add_connection(request.sid, connection)  # type: ignore[attr-defined]
+
+
+def on_disconnect(*_args: Any) -> None:
+    manager = _manager()
+    for space_id in manager.drop_connection(request.sid):  # type: ignore[attr-defined]
+        manager.announce(space_id)
+
+
+def _caller(connection: Connection) -> User | None:
+    """The connection's user, if the account, session or token still holds."""
+    user = db.session.get(User, connection.user_id)
+    if user is None or user.status != UserStatus.ACTIVE:
+        return None
+    if connection.session_version is not None and \
+            user.session_version != connection.session_version:
+        return None
+    if connection.token_hash is not None and db.session.scalar(sa.select(ApiToken.id).where(
+            ApiToken.token_hash == connection.token_hash,
+            ApiToken.revoked_at.is_(None))) is None:
+        return None
+    return user
+
+
+def _allowed(connection: Connection) -> bool:
+    """Token bucket per connection: SOCKET_EVENT_RATE per second, SOCKET_EVENT_BURST at once."""
+    cfg = current_app.config
+    rate, burst = float(cfg.get("SOCKET_EVENT_RATE", 5)), float(cfg.get("SOCKET_EVENT_BURST", 20))
+    now = time.monotonic()
+    connection.tokens = min(burst, connection.tokens + (now - connection.refilled) * rate)
+    connection.refilled = now
+    if connection.tokens < 1:
+        return False
+    connection.tokens -= 1
+    return True
+
+
+def error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message, **extra}}
+
+
+Handler = Callable[[str, Connection, User, dict[str, Any]], dict[str, Any]]
+
+
+def socket_event(handler: Handler) -> Callable[..., dict[str, Any]]:
+    """Rate limit, re-check the caller, require an object; AppErrors become error acks."""
+
+    @functools.wraps(handler)
+    def wrapper(data: Any = None, *_extra: Any) -> dict[str, Any]:
+        sid: str = request.sid  # type: ignore[attr-defined]
+        manager = _manager()
+        connection = manager.connections.get(sid)
+        if connection is None:
+            return error("unauthorized", _("Please sign in."))
+        if not _allowed(connection):
+            return error("rate_limited", _("Too many messages. Slow down a little."))
+        user = _caller(connection)
+        if user is None:
+            socketio_of(current_app).server.start_background_task(
+                socketio_of(current_app).server.disconnect, sid, NAMESPACE, ignore_queue=True)
+            return error("unauthorized", _("Please sign in."))
+        if not isinstance(data, dict):
+            return error("invalid", _("Send an object."))
+        try:
+            return handler(sid, connection, user, data)
+        except AppError as exc:
+            body = exc.body()["error"]
+            body.pop("fields", None)
+            return {"ok": False, "error": body}
+
+    return wrapper
+
+
+def _int(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise AppError(_("%(name)s must be a whole number.", name=name), code="invalid")
+    return value
+
+
+# --- subscribing ---------------------------------------------------------------------
+
+@socket_event
+def on_subscribe(sid: str, connection: Connection, user: User,
+                 data: dict[str, Any]) -> dict[str, Any]:
+    """Authorize, join the rooms (holding live events), replay after `last_event_id`, go live.
+
+    `last_event_id` null: nothing is replayed and the stream starts now.
+    """
+    space_id = _int(data, "space_id")
+    last = _int(data, "last_event_id", required=False)
+    assert space_id is not None
+    reader = access_space_content(user, space_id)
+    if last is not None and retention.gap_too_large(space_id, last):
+        return error("gap_too_large", _("Too much has happened since. Reload the page."))
+    membership = reader.membership
+    sub = Subscription(space_id=space_id, user_id=user.id,
+                       audiences=rooms.audiences_of(membership), membership_id=membership.id,
+                       name=shown_name(membership), visible=membership.show_presence)
+    db.session.rollback()  # what follows must see everything committed after the join
+    manager = _manager()
+    if not manager.begin(sid, sub):
+        return error("unauthorized", _("Please sign in."))
+    replayed = 0
+    try:
+        reader = access_space_content(user, space_id)  # a revocation may have committed
+        newest = db.session.scalar(sa.select(sa.func.max(Event.id))) or 0
+        through = newest if last is None else min(last, newest)
+        server = socketio_of(current_app).server
+        while last is not None and not sub.revoked:
+            batch = list_events(reader, after=through, limit=REPLAY_BATCH)
+            for event in batch:
+                if sub.revoked:
+                    break
+                server.emit("event", {"id": event.id, "space_id": event.space_id,
+                                      "type": event.type, "data": event.data},
+                            to=sid, ignore_queue=True)
+                through, replayed = event.id, replayed + 1
+            if len(batch) < REPLAY_BATCH:
+                break
+    except AppError:
+        manager.end(sid, space_id)
+        raise
+    last_sent = manager.go_live(sid, sub, through)
+    if last_sent is None:
+        return error("forbidden", _("You no longer have access to this space."))
+    manager.announce(space_id, ask=True)
+    return {"ok": True, "replayed": replayed, "last_event_id": last_sent}
+
+
+@socket_event
+def on_unsubscribe(sid: str, connection: Connection, user: User,
+                   data: dict[str, Any]) -> dict[str, Any]:
+    space_id = _int(data, "space_id")
+    assert space_id is not None
+    manager = _manager()
+    if manager.end(sid, space_id) is not None:
+        manager.announce(space_id)
+    return {"ok": True}
+
+
+# --- typing and presence ----------------------------------------------------------------
+
+_typing_lock = threading.Lock()
+_typing_last: dict[tuple[int, int], float] = {}
+
+
+@socket_event
+def on_typing(sid: str, connection: Connection, user: User,
+              data: dict[str, Any]) -> dict[str, Any]:
+    """Tell the thread's audience who is typing; at most once per TYPING_INTERVAL."""
+    thread_id = _int(data, "thread_id")
+    assert thread_id is not None
+    thread, reader = access_thread_by_id(user, thread_id)
+    require_can_post(reader)
+    sub = _manager().subscription(sid, thread.space_id)
+    if sub is None or sub.revoked:
+        return error("not_subscribed", _("Subscribe to the space first."))
+    interval = float(current_app.config.get("TYPING_INTERVAL", 3))
+    now = time.monotonic()
+    with _typing_lock:
+        if now - _typing_last.get((user.id, thread_id), -interval) < interval:
+            return {"ok": True, "sent": False}
+        _typing_last[(user.id, thread_id)] = now
+        if len(_typing_last) > 10_000:  # ephemeral: forget the old ones
+            for key, when in list(_typing_last.items()):
+                if now - when > interval:
+                    del _typing_last[key]
+    audiences = rooms.for_content(published=thread.state == PostState.PUBLISHED,
+                                  author_user_id=thread.author.user_id if thread.author else None,
+                                  author_is_facilitator=bool(thread.author
+                                                             and thread.author.is_facilitator))
+    socketio_of(current_app).server.emit(
+        "typing", {"thread_id": thread_id, "space_id": thread.space_id,
+                   "who": shown_name(reader.membership)},
+        to=[rooms.room_name(thread.space_id, a) for a in audiences], skip_sid=sid)
+    return {"ok": True, "sent": True}
+
+
+@socket_event
+def on_show_presence(sid: str, connection: Connection, user: User,
+                     data: dict[str, Any]) -> dict[str, Any]:
+    """`{space_id, visible}`: whether peers see the caller in the space's presence list."""
+    space_id = _int(data, "space_id")
+    visible = data.get("visible")
+    if not isinstance(visible, bool):
+        return error("invalid", _("visible must be true or false."))
+    assert space_id is not None
+    reader = access_space_content(user, space_id)
+    actions.do_set_show_presence(reader.membership, visible)
+    db.session.commit()
+    manager = _manager()
+    with manager.lock:
+        for other in manager.connections.values():
+            sub = other.subscriptions.get(space_id)
+            if other.user_id == user.id and sub is not None:
+                sub.visible = visible
+    manager.announce(space_id)
+    return {"ok": True, "visible": visible}
+
+
+HANDLERS: dict[str, Callable[..., Any]] = {
+    "connect": on_connect,
+    "disconnect": on_disconnect,
+    "subscribe": on_subscribe,
+    "unsubscribe": on_unsubscribe,
+    "typing": on_typing,
+    "show_presence": on_show_presence,
+}
