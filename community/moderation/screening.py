@@ -1,0 +1,234 @@
+"""Screening new posts: the space's policy, watched words and personal data.
+
+`screen_new_post` is what forums' `initial_state` seam calls: it blocks (raises
+Invalid `blocked_by_rule`), holds (returns `pending` with the reasons shown to the
+author) or publishes, and remembers its decision in the session. The forums action
+then stores the post; when that post is flushed, the session hooks below open its
+review item, write the log and record `post.held` / `queue.changed`. Censoring is
+applied to the stored HTML of every post (and to the event payloads that carry it)
+just before it is written, so no code path stores an uncensored rendering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from community.errors import Invalid
+from community.extensions import db
+from community.forums.models import Post, PostState
+from community.moderation import detection
+from community.moderation.models import (
+    Rank,
+    WatchedAction,
+    WatchedWord,
+)
+from community.moderation.watched import Matcher, Rule, censor_html, matcher_for
+from community.realtime.models import Event
+from community.spaces.models import Membership, ModerationPolicy, Space
+
+_DECISIONS = "moderation_decisions"
+_INSERTED = "moderation_inserted_posts"
+
+
+# --- rules ------------------------------------------------------------------------------
+
+def rules_matcher(session: Session, space_id: int | None,
+                  only: WatchedAction | None = None) -> Matcher:
+    """The compiled site-wide and space rules (those with action `only`, if given),
+    rebuilt only when the rules change."""
+    scope = sa.or_(WatchedWord.space_id.is_(None), WatchedWord.space_id == space_id) \
+        if space_id is not None else WatchedWord.space_id.is_(None)
+    stamp = tuple(sorted(
+        (row[0] or 0, row[1], row[2], str(row[3])) for row in session.execute(
+            sa.select(WatchedWord.space_id, sa.func.count(), sa.func.max(WatchedWord.id),
+                      sa.func.max(WatchedWord.created_at))
+            .where(scope).group_by(WatchedWord.space_id))))
+    key = (str(session.get_bind().url), space_id, only, stamp)
+
+    def load() -> list[Rule]:
+        query = sa.select(WatchedWord).where(scope).order_by(WatchedWord.id)
+        if only is not None:
+            query = query.where(WatchedWord.action == only)
+        return [Rule(w.id, w.pattern, w.action, w.space_id is None)
+                for w in session.scalars(query)]
+
+    return matcher_for(key, load)
+
+
+# --- the seam ---------------------------------------------------------------------------
+
+def screen_new_post(space: Space, membership: Membership, source: str
+                    ) -> tuple[PostState, list[str]]:
+    """Decide whether a new post is published or held, or refuse it.
+
+    Facilitators' posts are never held or blocked. Raises Invalid (code
+    `blocked_by_rule`, on the field `body`) naming the rule when a `block` watched word
+    matches; nothing is stored then. Returns the state and the messages shown to the
+    author; remembers the reasons for the review item opened when the post is flushed.
+    """
+    if membership.is_facilitator:
+        return PostState.PUBLISHED, []
+    with db.session.no_autoflush:
+        hits = rules_matcher(db.session, space.id).hits(source)
+        for hit in hits:
+            if hit.rule.action == WatchedAction.BLOCK:
+                where = _("site-wide rule") if hit.rule.site_wide else _("rule of this space")
+                message = _('Your post was not sent: "%(word)s" is not allowed here '
+                            '(%(where)s "%(rule)s"). Please rephrase it.',
+                            word=hit.text, where=where, rule=hit.rule.pattern)
+                raise Invalid(message, code="blocked_by_rule", fields={"body": message},
+                              rule={"id": hit.rule.id, "pattern": hit.rule.pattern})
+        reasons: list[dict[str, Any]] = []
+        messages: list[str] = []
+        held = False
+        found = detection.kinds(source)
+        if found:
+            held = True
+            labels = ", ".join(str(detection.LABELS[k]) for k in found)
+            reasons.append({"kind": "personal_data", "detail": ", ".join(found)})
+            messages.append(_("It seems to contain %(what)s; a facilitator checks it before "
+                              "it is shown.", what=labels))
+        for hit in hits:
+            if hit.rule.action == WatchedAction.HOLD:
+                held = True
+                reasons.append({"kind": "watched_word", "detail": hit.rule.pattern})
+                messages.append(_('It contains "%(word)s", which a facilitator checks first.',
+                                  word=hit.text))
+            elif hit.rule.action == WatchedAction.FLAG:
+                reasons.append({"kind": "watched_word_flag", "detail": hit.rule.pattern})
+        policy = space.moderation_policy
+        if policy == ModerationPolicy.PRE:
+            held = True
+            reasons.append({"kind": "pre_moderation", "detail": ""})
+            messages.append(_("Every post in this space is reviewed before it is shown."))
+        elif policy == ModerationPolicy.NEW_MEMBERS:
+            from community.moderation.queries import space_settings
+
+            limit = space_settings(space.id).new_member_holds
+            earlier = db.session.scalar(sa.select(sa.func.count()).select_from(Post).where(
+                Post.author_id == membership.id)) or 0
+            if earlier < limit:
+                held = True
+                reasons.append({"kind": "new_member", "detail": str(limit)})
+                messages.append(_("A new member's first %(n)d posts are reviewed before they "
+                                  "are shown.", n=limit))
+    if reasons:
+        rank = Rank.PERSONAL_DATA if found else (Rank.HOLD if held else Rank.FLAGGED)
+        db.session.info.setdefault(_DECISIONS, {})[(membership.id, source)] = {
+            "reasons": reasons, "rank": int(rank), "held": held}
+    if not held:
+        return PostState.PUBLISHED, []
+    return PostState.PENDING, _fit(messages)
+
+
+def _fit(messages: list[str], limit: int = 480) -> list[str]:
+    """The messages that fit the post's state_reason column once joined with "; "."""
+    kept: list[str] = []
+    for message in messages:
+        if len("; ".join([*kept, message])) > limit:
+            break
+        kept.append(message)
+    return kept or [messages[0][:limit]]
+
+
+# --- session hooks ----------------------------------------------------------------------
+
+@sa.event.listens_for(Session, "before_flush")
+def _censor(session: Session, _context: Any, _instances: Any) -> None:
+    """Censor the HTML of posts and post events about to be written."""
+    posts = [o for o in (*session.new, *session.dirty) if isinstance(o, Post)
+             and (o in session.new or sa.inspect(o).attrs.body_html.history.has_changes())]
+    events = [o for o in session.new if isinstance(o, Event)
+              and isinstance((o.data or {}).get("post"), dict)
+              and (o.data["post"].get("body_html") or "")]
+    if not posts and not events:
+        return
+    matchers: dict[int, Matcher] = {}
+
+    def matcher(space_id: int) -> Matcher:
+        if space_id not in matchers:
+            matchers[space_id] = rules_matcher(session, space_id, WatchedAction.CENSOR)
+        return matchers[space_id]
+
+    with session.no_autoflush:
+        for post in posts:
+            if post.body_html and post.space_id is not None:
+                censored = censor_html(post.body_html, matcher(post.space_id))
+                if censored != post.body_html:
+                    post.body_html = censored
+                    if post in session.dirty:
+                        _censor_history(session, post, matcher(post.space_id))
+        for event in events:
+            body = event.data["post"]["body_html"]
+            censored = censor_html(body, matcher(event.space_id))
+            if censored != body:
+                event.data = {**event.data, "post": {**event.data["post"],
+                                                     "body_html": censored}}
+
+
+def _censor_history(session: Session, post: Post, matcher: Matcher) -> None:
+    """An edit rewrote earlier events' payloads with the new text: censor those too."""
+    table = Event.__table__
+    connection = session.connection()
+    rows = connection.execute(sa.select(table.c.id, table.c.data).where(
+        table.c.space_id == post.space_id, table.c.subject == f"post:{post.id}")).all()
+    for event_id, data in rows:
+        inner = (data or {}).get("post") if isinstance(data, dict) else None
+        if isinstance(inner, dict) and inner.get("body_html"):
+            censored = censor_html(inner["body_html"], matcher)
+            if censored != inner["body_html"]:
+                connection.execute(table.update().where(table.c.id == event_id).values(
+                    data={**data, "post": {**inner, "body_html": censored}}))
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _remember_inserted(session: Session, _context: Any) -> None:
+    decisions = session.info.get(_DECISIONS)
+    if not decisions:
+        return
+    for obj in session.new:
+        if isinstance(obj, Post):
+            decision = decisions.pop((obj.author_id, obj.source), None)
+            if decision is not None:
+                session.info.setdefault(_INSERTED, []).append((obj, decision))
+
+
+def _open_items(session: Session) -> None:
+    """Open the review items of posts screened above, before the commit.
+
+    Not in a flush hook: opening an item needs its id (log, events), and a flush cannot
+    flush. Registered first among before_commit listeners so that the outbox snapshot,
+    which runs next, includes the events recorded here.
+    """
+    inserted = session.info.pop(_INSERTED, None)
+    if not inserted:
+        return
+    from community.moderation.actions import do_queue_new_post
+
+    for post, decision in inserted:
+        do_queue_new_post(post, reasons=decision["reasons"], rank=decision["rank"],
+                          held=decision["held"])
+    session.flush()
+
+
+sa.event.listen(Session, "before_commit", _open_items, insert=True)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_DECISIONS, None)
+    session.info.pop(_INSERTED, None)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _forget_after_commit(session: Session) -> None:
+    session.info.pop(_DECISIONS, None)
+
+
+def escalation_minutes() -> int:
+    return int(current_app.config.get("MODERATION_ESCALATE_AFTER_MINUTES", 15))
