@@ -67,6 +67,8 @@ def _register_blueprints(app: Flask) -> None:
     from community.forums import api as forums_api
     from community.forums import views as forums_views
     from community.live import bp as live_bp
+    from community.moderation import api as moderation_api
+    from community.moderation import views as moderation_views
     from community.spaces import api as spaces_api
     from community.spaces import views as spaces_views
 
@@ -75,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(agreements_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(forums_views.bp)
+    app.register_blueprint(moderation_views.bp)
     app.register_blueprint(live_bp)
     common.init(app)
     api.register_blueprint(accounts_api.blp)
@@ -82,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(agreements_api.blp)
     api.register_blueprint(admin_api.blp)
     api.register_blueprint(forums_api.blp)
+    api.register_blueprint(moderation_api.blp)
 
 
 def _register_template_helpers(app: Flask) -> None:

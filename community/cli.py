@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from community import create_app
 from community.errors import AppError
 from community.extensions import db
+from community.moderation.cli import moderation_cli
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -25,6 +26,9 @@ DEFAULT_PORT = 5000
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
 def cli() -> None:
     """Co-careering Community: moderated groups for career exploration."""
+
+
+cli.add_command(moderation_cli)
 
 
 def main() -> None:

@@ -25,6 +25,8 @@ class Permission(enum.StrEnum):
     APPOINT_FACILITATOR = "space:appoint"
     LEAVE = "space:leave"
     MODERATE = "space:moderate"  # pin, lock, rename; see held, removed and earlier versions
+    FLAG = "space:flag"  # flag a post for review
+    REVIEW = "space:review"  # the moderation queue, log and sanctions (admins site-wide)
 
 
 _M, _F, _A = SpaceRole.MEMBER, SpaceRole.FACILITATOR, SpaceRole.ADMIN
@@ -37,6 +39,8 @@ GRANTS: dict[Permission, frozenset[SpaceRole]] = {
     Permission.APPOINT_FACILITATOR: frozenset({_A}),
     Permission.LEAVE: frozenset({_M, _F}),
     Permission.MODERATE: frozenset({_F}),
+    Permission.FLAG: frozenset({_M, _F}),
+    Permission.REVIEW: frozenset({_F, _A}),
 }
 
 

@@ -27,6 +27,13 @@ class AuditAction(enum.StrEnum):
     THREAD_UPDATE = "thread:update"
     POST_EDIT = "post:edit"
     POST_REMOVE = "post:remove"
+    REVIEW_CLAIM = "review:claim"
+    REVIEW_RESOLVE = "review:resolve"
+    MEMBER_WARN = "membership:warn"
+    MEMBER_MUTE = "membership:mute"
+    WATCHED_WORD = "watched_word:change"
+    SAFEGUARDING = "safeguarding:change"
+    MODERATION_SETTINGS = "space:moderation"
 
 
 def record(action: AuditAction, *, actor_id: int | None, target_type: str,

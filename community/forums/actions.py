@@ -87,11 +87,13 @@ def initial_state(space: Space, membership: Membership, source: str
                   ) -> tuple[PostState, list[str]]:
     """The seam where moderation decides whether a new post is shown or held.
 
-    Returns the state and the reasons for holding it (shown to the author). The
-    moderation issue plugs the space's policy, watched words and personal-data checks
-    in here; until then every post is published.
+    Returns the state and the reasons for holding it (shown to the author), or raises
+    Invalid `blocked_by_rule`. The space's policy, watched words and personal-data checks
+    live in community/moderation/screening.py (imported here: moderation imports forums).
     """
-    return PostState.PUBLISHED, []
+    from community.moderation.screening import screen_new_post
+
+    return screen_new_post(space, membership, source)
 
 
 # --- starting threads and replying -----------------------------------------------------
