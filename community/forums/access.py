@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User
 from community.database import utcnow
@@ -50,7 +51,9 @@ def access_space_content(user: User, space_id: int,
 
 
 def access_thread_by_id(user: User, thread_id: int) -> tuple[Thread, Reader]:
-    thread = db.session.get(Thread, thread_id) if user.is_authenticated else None
+    # The space comes with the thread: the space gate then finds it in the session.
+    thread = (db.session.get(Thread, thread_id, options=[joinedload(Thread.space)])
+              if user.is_authenticated else None)
     if thread is None:
         raise NotFound()
     reader = access_space_content(user, thread.space_id)

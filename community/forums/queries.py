@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from community.extensions import db
 from community.forums.access import Reader, can_read_source, can_see_post_text
@@ -97,17 +97,17 @@ def list_posts(reader: Reader, thread: Thread, *, after: int | None = None,
     """A page of the thread's posts in order: from the start, after or before a post id,
     or the last page. Each page is one index range scan on (thread_id, id)."""
     query = (sa.select(Post).where(Post.thread_id == thread.id, _post_visibility(reader))
-             .options(joinedload(Post.author).joinedload(Membership.user))
-             .limit(limit + 1))
+             .options(lazyload(Post.author)).limit(limit + 1))
     backwards = last or before is not None
     if before is not None:
         query = query.where(Post.id < before)
     if after is not None:
         query = query.where(Post.id > after)
     query = query.order_by(Post.id.desc() if backwards else Post.id)
-    posts = list(db.session.scalars(query).unique())
+    posts = list(db.session.scalars(query))
     more = len(posts) > limit
     posts = posts[:limit]
+    load_authors(posts)
     if backwards:
         posts.reverse()
         page = Page(posts, before=posts[0].id if more and posts else None,
@@ -116,6 +116,15 @@ def list_posts(reader: Reader, thread: Thread, *, after: int | None = None,
         page = Page(posts, after=posts[-1].id if more and posts else None,
                     before=posts[0].id if after is not None and posts else None)
     return page
+
+
+def load_authors(posts: list[Post]) -> None:
+    """Load the few distinct authors of a page (and their users) in one query, so that
+    `post.author` finds them in the session instead of joining them onto every row."""
+    ids = {p.author_id for p in posts if p.author_id is not None}
+    if ids:
+        db.session.execute(sa.select(Membership).where(Membership.id.in_(ids))
+                           .options(joinedload(Membership.user))).unique().all()
 
 
 def list_member_posts(reader: Reader, author: Membership, *, before: int | None = None,
