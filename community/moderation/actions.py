@@ -476,23 +476,13 @@ def do_unmute(moderator: Moderator, target: Membership) -> None:
 
 def check_remove_member(moderator: Moderator, target: Membership, *, reason: str | None,
                         item: ReviewItem | None = None) -> None:
-    """Remove a member from the space (spaces' removal: audited membership:remove), tell
-    them why, log it, and cut their live connections if the realtime hook exists."""
+    """Remove a member from the space through spaces' removal (audited membership:remove,
+    and it revokes their live connections to the space), tell them why, and log it."""
     reason = _clean(reason, field="reason", required=True)
     space_actions.check_remove_member(moderator.space, target, acting_user=moderator.user)
     _notice(target.user_id, target.space_id, "removal", reason)
     log("remove_member", space_id=target.space_id, actor_id=moderator.user_id, item=item,
         target_user_id=target.user_id, reason=reason)
-    _revoke_live(target.user_id, target.space_id, reason)
-
-
-def _revoke_live(user_id: int, space_id: int, reason: str) -> None:
-    """The realtime issue's hook, when it is there (it acts after the commit itself)."""
-    try:
-        from community.realtime import revoke  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    revoke(user_id, space_id, reason)
 
 
 def check_suspend(moderator: Moderator, target_user: User, *, reason: str | None,

@@ -167,7 +167,7 @@ def author_history(item: ReviewItem) -> dict[str, Any]:
     """The author's record in the space: their posts by state, earlier items, sanctions."""
     post = item.post
     if post.author_id is None:
-        return {"posts": {}, "items": 0, "log": [], "muted_until": None}
+        return {"posts": {}, "earlier_items": 0, "log": [], "muted_until": None}
     counts = dict(db.session.execute(
         sa.select(Post.state, sa.func.count()).where(Post.author_id == post.author_id)
         .group_by(Post.state)).all())
@@ -180,7 +180,7 @@ def author_history(item: ReviewItem) -> dict[str, Any]:
         ModerationAction.action.in_(["reject", "remove", "warn", "mute", "remove_member",
                                      "suspend"]))
         .order_by(ModerationAction.id.desc()).limit(10)))
-    return {"posts": {getattr(k, "value", k): v for k, v in counts.items()}, "items": items,
+    return {"posts": {getattr(k, "value", k): v for k, v in counts.items()}, "earlier_items": items,
             "log": [log_view(e) for e in entries],
             "muted_until": post.author.muted_until if post.author else None}
 

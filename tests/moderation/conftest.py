@@ -52,3 +52,17 @@ def thread(space, facilitator):  # type: ignore[no-untyped-def]
     """A published thread started by the facilitator."""
     return start_thread(space, facilitator, "Welcome, tell us about yourselves.",
                         "Introductions")[0]
+
+
+def banner_for(app, user) -> str:  # type: ignore[no-untyped-def]
+    """What base.html's include of the safety banner and queue count shows to `user`
+    (base.html belongs to the lead; the lines to add are in the moderation report)."""
+    from flask import render_template_string
+    from flask_login import login_user
+
+    db.session.commit()
+    with app.test_request_context("/"):
+        login_user(user)
+        return render_template_string(
+            '{% include "moderation/_safety_banner.html" %}'
+            '<ul>{% include "moderation/_nav_item.html" %}</ul>')
