@@ -67,6 +67,11 @@
 
   // --- status, announcements ----------------------------------------------------------
 
+  // The connection's state, for styles and tests: connecting, live, reconnecting, stopped.
+  function setState(state) {
+    root.dataset.state = state;
+  }
+
   function setStatus(text, link) {
     statusEl.replaceChildren();
     if (!text) {
@@ -218,6 +223,8 @@
       changePost(post);  // already on the page (read after the id the page started from)
       return;
     }
+    typers.delete(post.author && post.author.name);  // they have stopped typing
+    showTyping();
     if (!atEnd || !postsList) {
       laterPosts += 1;
       updateMarker();
@@ -483,6 +490,7 @@
     }
     stopped = true;
     subscribed = false;
+    setState('stopped');
     socket.disconnect();
     typers.clear();
     typingEl.hidden = true;
@@ -508,6 +516,7 @@
       return;
     }
     stopped = true;
+    setState('stopped');
     socket.disconnect();
     setStatus(t.stopped, {href: window.location.href, text: t.reload});
   }
@@ -516,6 +525,7 @@
 
   // Jittered exponential back-off: 1 s doubling up to 30 s, each delay varied by ±50 %,
   // so that clients dropped together do not all come back in the same instant.
+  setState('connecting');
   const socket = window.io({
     reconnection: true,
     reconnectionDelay: 1000,
@@ -550,6 +560,7 @@
         }
         subscribed = true;
         serverDrops = 0;
+        setState('live');
         setStatus(null);
         if (typeof ack.last_event_id === 'number' && ack.last_event_id > lastId) {
           catchUp();
@@ -571,7 +582,8 @@
     }
   });
   socket.on('access_revoked', (d) => {
-    if (d && d.space_id === spaceId) {
+    // space_id null: the whole account (suspended, signed out everywhere).
+    if (d && (d.space_id === spaceId || d.space_id === null)) {
       revoke(d.reason);
     }
   });
@@ -582,6 +594,7 @@
     if (stopped) {
       return;
     }
+    setState('reconnecting');
     setStatus(t.reconnecting);
     if (reason === 'io server disconnect') {
       // The server closed the connection itself; Socket.IO does not retry that alone.
@@ -594,6 +607,7 @@
     if (!stopped && !socket.active) {
       // Refused (signed out, suspended …) rather than unreachable: stop here.
       stopped = true;
+      setState('stopped');
       setStatus(t.stopped, {href: window.location.href, text: t.reload});
     }
   });

@@ -1,0 +1,216 @@
+"""Two members in headless Chromium against a real `community serve`: what one posts, the
+other sees appear without a reload (static/js/live.js over Socket.IO)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Server, save_screenshots
+
+pytestmark = pytest.mark.slow
+
+ROBIN, KIT = "mathilde@example.org", "jonas@example.org"  # demo members "Robin" and "Kit"
+SPACE = "Next steps after school"
+SECONDS = 1000  # Playwright counts milliseconds
+LIVE = "#live[data-state=live]"
+_titles = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def sessions(browser: Any, server: Server) -> dict[str, Any]:
+    """Sign each member in once through the sign-in page; tests reuse the cookies
+    (sign-in is rate limited per address)."""
+    states = {}
+    for email in (ROBIN, KIT):
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{server.base}/sign-in")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", server.passwords[email])
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(f"{server.base}/")
+        states[email] = context.storage_state()
+        context.close()
+    return states
+
+
+@pytest.fixture
+def open_as(browser: Any, server: Server, sessions: dict[str, Any],
+            request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """`open_as(email, path)`: a page in a browser context of that member's own.
+    Screenshots of every page go to test-artifacts/ when the test fails."""
+    contexts, pages = [], {}
+
+    def open_page(email: str, path: str, **options: Any) -> Any:
+        options.setdefault("viewport", {"width": 1000, "height": 700})
+        context = browser.new_context(storage_state=sessions[email], base_url=server.base,
+                                      **options)
+        contexts.append(context)
+        page = context.new_page()
+        pages[f"{len(contexts)}-{email.split('@')[0]}"] = page
+        page.goto(path)
+        return page
+
+    yield open_page
+    save_screenshots(request, pages)
+    for context in contexts:
+        context.close()
+
+
+def start_thread(page: Any, body: str = "What would you ask on an open day?") -> str:
+    """Start a thread through the pages, as a member would; returns its path."""
+    title = f"Open days, question {next(_titles)}"
+    page.goto("/")
+    page.get_by_role("link", name=SPACE).click()
+    page.get_by_role("link", name="Start a thread").click()
+    page.fill("input[name=title]", title)
+    page.fill("textarea[name=body]", body)
+    page.get_by_role("button", name="Start thread").click()
+    page.wait_for_url(re.compile(r"/threads/\d+"))
+    return re.sub(r"^https?://[^/]+|#.*$", "", page.url)
+
+
+def reply(page: Any, text: str) -> None:
+    page.fill("#reply textarea", text)
+    page.get_by_role("button", name="Post reply").click()
+    page.wait_for_load_state()
+
+
+def posts_with(page: Any, text: str) -> Any:
+    return page.locator("article.post", has_text=text)
+
+
+def test_a_reply_appears_for_the_other_member_without_reload_and_is_announced(open_as):
+    robin = open_as(ROBIN, "/")
+    thread = start_thread(robin)
+    kit = open_as(KIT, thread)
+    kit.wait_for_selector(LIVE)
+    kit.evaluate("window.stillTheSamePage = true")
+
+    reply(robin, "I would ask how many students finish the programme.")
+
+    post = posts_with(kit, "how many students finish the programme")
+    post.wait_for(timeout=10 * SECONDS)
+    assert post.count() == 1
+    assert kit.evaluate("window.stillTheSamePage") is True  # no reload happened
+    assert post.locator("header").inner_text().startswith("Robin")
+    announcer = kit.locator("#live [aria-live=polite]")
+    expect(announcer).to_have_text("1 new post", timeout=5 * SECONDS)
+    assert announcer.get_attribute("role") == "status"
+
+    # And the other way round: Kit answers, Robin sees it.
+    robin.wait_for_selector(LIVE)
+    reply(kit, "Good one. And whether there are internships.")
+    posts_with(robin, "whether there are internships").wait_for(timeout=10 * SECONDS)
+
+
+def test_post_text_is_inserted_only_as_the_sanitized_html(open_as):
+    robin = open_as(ROBIN, "/")
+    thread = start_thread(robin)
+    kit = open_as(KIT, thread)
+    kit.wait_for_selector(LIVE)
+
+    reply(robin, "**Bold** plan <script>window.pwned = 1</script> <img src=x onerror=alert(1)>")
+
+    post = posts_with(kit, "plan")
+    post.wait_for(timeout=10 * SECONDS)
+    assert post.locator(".post-body strong").inner_text() == "Bold"
+    assert post.locator("script, img[onerror]").count() == 0
+    assert kit.evaluate("window.pwned") is None
+
+
+def test_the_other_member_sees_who_is_typing_and_who_is_here(open_as):
+    robin = open_as(ROBIN, "/")
+    thread = start_thread(robin)
+    robin.wait_for_selector(LIVE)
+    kit = open_as(KIT, thread)
+    kit.wait_for_selector(LIVE)
+
+    expect(kit.locator(".live-presence")).to_have_text("Here now: Kit, Robin",
+                                                       timeout=10 * SECONDS)
+
+    robin.locator("#reply textarea").press_sequentially("I think", delay=50)
+    typing = kit.locator(".live-typing")
+    typing.wait_for(state="visible", timeout=10 * SECONDS)
+    assert typing.inner_text() == "Robin is typing…"
+    assert robin.locator(".live-typing").is_hidden()  # nobody is told about themselves
+
+
+def test_a_member_scrolled_up_gets_a_new_posts_marker_that_jumps_to_them(open_as):
+    robin = open_as(ROBIN, "/")
+    thread = start_thread(robin, body="A long opening post.\n\n" + "\n\n".join(
+        f"Point {n}: something worth reading about open days." for n in range(1, 30)))
+    kit = open_as(KIT, thread, viewport={"width": 900, "height": 500})
+    kit.wait_for_selector(LIVE)
+    kit.evaluate("window.scrollTo(0, 0)")
+
+    reply(robin, "First reply while Kit reads the top.")
+    reply(robin, "Second reply while Kit reads the top.")
+
+    marker = kit.locator(".live-new-posts")
+    marker.wait_for(state="visible", timeout=10 * SECONDS)
+    expect(marker).to_have_text("2 new posts", timeout=10 * SECONDS)
+    assert kit.evaluate("window.scrollY") == 0  # nobody moved the reader
+
+    marker.click()
+    marker.wait_for(state="hidden", timeout=5 * SECONDS)
+    first = posts_with(kit, "First reply while Kit reads the top")
+    assert first.evaluate("node => node === document.activeElement")
+    assert first.evaluate("node => node.getBoundingClientRect().top < window.innerHeight")
+
+
+def test_a_dropped_connection_catches_up_with_the_missed_post_exactly_once(open_as):
+    robin = open_as(ROBIN, "/")
+    thread = start_thread(robin)
+    kit = open_as(KIT, thread)
+    kit.wait_for_selector(LIVE)
+
+    kit.context.set_offline(True)
+    kit.wait_for_selector("#live[data-state=reconnecting]", timeout=30 * SECONDS)
+    assert kit.locator(".live-status").is_visible()
+    reply(robin, "Posted while Kit was offline.")
+    kit.wait_for_timeout(500)
+    assert posts_with(kit, "Posted while Kit was offline").count() == 0
+
+    kit.context.set_offline(False)
+    posts_with(kit, "Posted while Kit was offline").wait_for(timeout=40 * SECONDS)
+    kit.wait_for_selector(LIVE, timeout=10 * SECONDS)
+    reply(robin, "And one more after Kit came back.")
+    posts_with(kit, "after Kit came back").wait_for(timeout=10 * SECONDS)
+    kit.wait_for_timeout(1000)  # time for any duplicate to arrive
+    assert posts_with(kit, "Posted while Kit was offline").count() == 1
+    assert posts_with(kit, "after Kit came back").count() == 1
+    assert kit.locator(".live-status").is_hidden()
+
+
+def test_a_new_thread_and_a_reply_show_on_the_space_page_without_reload(open_as):
+    kit = open_as(KIT, "/")
+    kit.get_by_role("link", name=SPACE).click()
+    kit.wait_for_selector(LIVE)
+    robin = open_as(ROBIN, "/")
+
+    thread = start_thread(robin)
+    row = kit.locator("ul.thread-list li", has=kit.locator(f"a[href='{thread}']"))
+    row.wait_for(timeout=10 * SECONDS)
+    assert row.locator(".badge.new").count() == 1
+    expect(kit.locator("#live [aria-live=polite]")).to_contain_text("New thread: Open days")
+
+    reply(robin, "Adding a first reply to my own thread.")
+    expect(kit.locator("#live [aria-live=polite]")).to_contain_text("New reply in Open days",
+                                                                     timeout=10 * SECONDS)
+
+
+def test_pages_work_without_javascript(open_as):
+    robin = open_as(ROBIN, "/")
+    thread = start_thread(robin)
+    kit = open_as(KIT, thread, java_script_enabled=False)
+    assert kit.locator(".live-status").is_hidden()
+    assert kit.locator(".live-new-posts").is_hidden()
+    reply(kit, "Replying with scripts turned off.")
+    assert posts_with(kit, "Replying with scripts turned off").count() == 1
