@@ -17,7 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,8 @@ def bulk_thread(app, ids: dict[str, Any], posts: int) -> int:  # type: ignore[no
     from community.text import render_markdown
 
     html = [render_markdown(b) for b in BODIES]
-    now = datetime.now(UTC)
+    start = datetime.now(UTC) - timedelta(seconds=posts)  # one post a second: every
+    # timestamp on a page differs, as in a real thread
     with app.app_context():
         thread = Thread(space_id=ids["space_id"], author_id=ids["membership_ids"][1],
                         title="A very long thread", post_count=posts)
@@ -113,7 +114,8 @@ def bulk_thread(app, ids: dict[str, Any], posts: int) -> int:  # type: ignore[no
         db.session.flush()
         rows = [{"thread_id": thread.id, "space_id": ids["space_id"],
                  "author_id": ids["membership_ids"][n % 2], "source": BODIES[n % 4],
-                 "body_html": html[n % 4], "state": "published", "created_at": now}
+                 "body_html": html[n % 4], "state": "published",
+                 "created_at": start + timedelta(seconds=n)}
                 for n in range(posts)]
         for start in range(0, posts, 2000):
             db.session.execute(sa.insert(Post), rows[start:start + 2000])
@@ -127,14 +129,15 @@ def bulk_threads(app, ids: dict[str, Any], count: int) -> None:  # type: ignore[
     from community.extensions import db
     from community.forums.models import Thread
 
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) - timedelta(seconds=count)
     with app.app_context():
         base = db.session.scalar(sa.select(sa.func.max(Thread.last_post_id))) or 0
         rows = [{"space_id": ids["space_id"], "author_id": ids["membership_ids"][n % 2],
                  "title": f"Thread number {n}", "kind": "discussion", "state": "published",
                  "pinned": n % 1000 == 0, "locked": False, "replies_allowed": True,
-                 "post_count": 1 + n % 7, "last_post_id": base + n + 1, "last_post_at": now,
-                 "created_at": now} for n in range(count)]
+                 "post_count": 1 + n % 7, "last_post_id": base + n + 1,
+                 "last_post_at": now + timedelta(seconds=n), "created_at": now}
+                for n in range(count)]
         db.session.execute(sa.insert(Thread), rows)
         db.session.commit()
         analyze()
@@ -283,13 +286,22 @@ def write_results(results: dict[str, dict[str, float]]) -> None:
                f"{os.cpu_count()} cores; SQLite {__import__('sqlite3').sqlite_version}")
     text = RESULTS.read_text() if RESULTS.exists() else ""
     marker = "<!-- figures -->"
-    table = (f"{marker}\nLast run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}.\n\n"
+    table = (f"{marker}\nLast run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; "
+             f"load average at the end {load_average()}.\n\n"
              + "\n".join(lines) + f"\n{marker}")
     if text.count(marker) == 2:
         head, _old, tail = text.split(marker)
         RESULTS.write_text(head + table + tail)
     else:
         RESULTS.write_text(text + "\n" + table + "\n")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: the machine is shared, so say how busy."""
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def main() -> None:
@@ -300,8 +312,9 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     for backend in args.backends.split(","):
-        print(f"== {backend}", flush=True)
+        print(f"== {backend} (load average before: {load_average()})", flush=True)
         results[backend] = run(backend)
+        print(f"   load average after: {load_average()}", flush=True)
         for name, value in results[backend].items():
             print(f"  {name:55s} {value:10.2f}", flush=True)
     if not args.no_write:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from community import text
 from community.admin.audit import AuditAction, record
@@ -37,7 +38,7 @@ from community.forums.models import (
 )
 from community.forums.notifications import notify_mentions
 from community.realtime import rooms
-from community.realtime.outbox import record_event, rewrite_subject
+from community.realtime.outbox import record_event, rewrite_subject, space_lock_cte
 from community.spaces.models import Membership, Space
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -48,14 +49,26 @@ IDEMPOTENCY_KEY_MAX = 100
 
 @dataclass(frozen=True)
 class Body:
-    """A validated, normalized post body and its HTML rendered without mention links."""
+    """A validated, normalized post body and its HTML rendered without mention links.
+
+    A source that may mention someone (any `@`) is rendered only
+    once the space's names are known (`_with_mentions`), so that it is rendered once,
+    not twice; `html` renders it without mention links on demand.
+    """
 
     source: str
-    html: str
+    rendered: str | None = None
+
+    @property
+    def html(self) -> str:
+        if self.rendered is None:
+            object.__setattr__(self, "rendered", text.render_markdown(self.source))
+        return self.rendered  # type: ignore[return-value]
 
 
 def prepare_body(raw: str, *, field: str = "body") -> Body:
-    """Normalize, check the length (1-20,000 characters after trimming) and render."""
+    """Normalize, check the length (1-20,000 characters after trimming) and render
+    (before the transaction opens, unless the text may mention someone)."""
     if not isinstance(raw, str):
         raise Invalid(fields={field: _("Write some text.")})
     source = text.normalize(raw)
@@ -63,6 +76,8 @@ def prepare_body(raw: str, *, field: str = "body") -> Body:
         raise Invalid(fields={field: _("Write some text.")})
     if len(source) > BODY_MAX:
         raise Invalid(fields={field: _("Use at most %(n)d characters.", n=BODY_MAX)})
+    if "@" in source:
+        return Body(source)
     return Body(source, text.render_markdown(source))
 
 
@@ -169,14 +184,29 @@ def do_create_post(thread: Thread, reader: Reader, *, body: Body, state: PostSta
     db.session.add(post)
     db.session.flush()
     if state == PostState.PUBLISHED:
-        thread.post_count += 1
-        thread.last_post_id = post.id
-        thread.last_post_at = post.created_at
+        _count_new_post(thread, post)
         notify_mentions(post, mentioned)
     record_event(thread.space_id, "post.created", {"post": _post_payload(post)},
                  audiences=_audiences(state, membership), subject=f"post:{post.id}")
     do_mark_read(membership.id, thread.id, post.id)
     return post
+
+
+def _count_new_post(thread: Thread, post: Post) -> None:
+    """One UPDATE of the thread's counters, in Core rather than through the unit of
+    work (the thread object gets the new values as if loaded). On PostgreSQL the same
+    statement takes the space's event lock that `record_event` would take next."""
+    lock = space_lock_cte(thread.space_id)
+    stmt = (sa.update(Thread).where(Thread.id == thread.id)
+            .values(post_count=Thread.post_count + 1, last_post_id=post.id,
+                    last_post_at=post.created_at)
+            .returning(Thread.post_count))
+    if lock is not None:
+        stmt = stmt.add_cte(lock).where(sa.select(lock.c.held).scalar_subquery() == 1)
+    count = db.session.connection().execute(stmt).scalar_one()
+    for name, value in (("post_count", count), ("last_post_id", post.id),
+                        ("last_post_at", post.created_at)):
+        set_committed_value(thread, name, value)
 
 
 # --- editing and removing -------------------------------------------------------------
@@ -332,8 +362,9 @@ def _post_changed(post: Post, event_type: str, *, state: PostState | None = None
 
 
 def _with_mentions(space_id: int, body: Body) -> tuple[str, set[int]]:
-    """Re-render with mention links only when the text names a member of the space."""
-    if "@" not in body.source:
+    """The HTML with mention links, rendered once: with the names the text may mention,
+    or (when it names nobody of the space) the plain rendering."""
+    if body.rendered is not None or "@" not in body.source:
         return body.html, set()
     names = queries.mention_names(space_id)
     lowered = body.source.casefold()

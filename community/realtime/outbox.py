@@ -82,6 +82,25 @@ def _serialize_per_space(session: Session, space_id: int) -> None:
         locked.add(space_id)
 
 
+def space_lock_cte(space_id: int) -> sa.CTE | None:
+    """The per-space event lock of `_serialize_per_space` as a CTE, for an action that
+    writes a row of the space before it records the event anyway: referenced from that
+    statement (e.g. a scalar subquery in an UPDATE's WHERE, evaluated before any row is
+    written), it takes the lock without a round trip of its own. None when no lock is needed (not PostgreSQL, or already held); once the CTE is
+    handed out the lock counts as held, so the caller must execute it.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    locked = session.info.setdefault("outbox_locked_spaces", set())
+    if space_id in locked:
+        return None
+    locked.add(space_id)
+    return (sa.text("SELECT 1 AS held FROM pg_advisory_xact_lock(7243, :lock_space_id)")
+            .bindparams(lock_space_id=space_id).columns(held=sa.Integer)
+            .cte("space_event_lock"))
+
+
 @sa.event.listens_for(Session, "before_commit")
 def _snapshot(session: Session) -> None:
     rows = session.info.get(_PENDING)

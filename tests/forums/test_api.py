@@ -493,3 +493,47 @@ def test_the_openapi_document_lists_the_forum_operations(client):
                  "/api/v1/threads/{thread_id}/posts", "/api/v1/posts/{post_id}",
                  "/api/v1/spaces/{space_id}/events", "/api/v1/spaces/{space_id}/search"):
         assert path in paths, path
+
+
+def test_a_reply_updates_the_thread_counters_in_the_database_and_in_the_session(
+        space, member, other_member, thread):
+    from community.forums import actions
+    from community.spaces.queries import get_membership
+
+    post = actions.check_create_post(thread, get_membership(other_member, space.id), body="Yes!")
+    assert (thread.post_count, thread.last_post_id) == (2, post.id)  # without a reload
+    if db.engine.dialect.name == "postgresql":
+        # The space's event lock was taken by the counter update itself and is held
+        # until commit, so event ids still commit in order within the space.
+        held = db.session.scalar(sa.text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7243 "
+            "AND objid = :space AND pid = pg_backend_pid()"), {"space": space.id})
+        assert held == 1
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Thread, thread.id)
+    assert (stored.post_count, stored.last_post_id) == (2, post.id)
+    assert stored.last_post_at == post.created_at
+    assert events(space, "post.created")[-1].subject == f"post:{post.id}"
+
+
+def test_a_post_that_may_mention_someone_is_rendered_once_with_the_links(
+        space, member, other_member, thread, monkeypatch):
+    from community import text
+    from community.forums import actions
+    from community.spaces.queries import get_membership
+
+    calls: list[str] = []
+    original = text.render
+
+    def counting(source, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(source)
+        return original(source, **kwargs)
+
+    monkeypatch.setattr(text, "render", counting)
+    body = actions.prepare_body("Thanks @kit, see https://example.org")
+    post = actions.check_create_post(thread, get_membership(member, space.id), body=body)
+    assert len(calls) == 1
+    assert 'class="mention"' in post.body_html and "https://example.org</a>" in post.body_html
+    plain = actions.prepare_body("No names here, mail a@b.example")
+    assert plain.html == actions.prepare_body("No names here, mail a@b.example").html
