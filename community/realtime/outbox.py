@@ -86,8 +86,9 @@ def space_lock_cte(space_id: int) -> sa.CTE | None:
     """The per-space event lock of `_serialize_per_space` as a CTE, for an action that
     writes a row of the space before it records the event anyway: referenced from that
     statement (e.g. a scalar subquery in an UPDATE's WHERE, evaluated before any row is
-    written), it takes the lock without a round trip of its own. None when no lock is needed (not PostgreSQL, or already held); once the CTE is
-    handed out the lock counts as held, so the caller must execute it.
+    written), it takes the lock without a round trip of its own. None when no lock is
+    needed (not PostgreSQL, or already held); once the CTE is handed out the lock counts
+    as held, so the caller must execute it.
     """
     session = db.session()
     if session.get_bind().dialect.name != "postgresql":
