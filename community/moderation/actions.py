@@ -576,7 +576,7 @@ def check_add_watched_word(space: Space | None, *, pattern: str, action: str,
     db.session.add(word)
     db.session.flush()
     record(AuditAction.WATCHED_WORD, actor_id=acting_user.id, target_type="watched_word",
-           target_id=word.id, space_id=word.space_id, pattern=pattern, action=chosen.value,
+           target_id=word.id, space_id=word.space_id, pattern=pattern, rule_action=chosen.value,
            change="add")
     return word
 
@@ -584,7 +584,7 @@ def check_add_watched_word(space: Space | None, *, pattern: str, action: str,
 def do_delete_watched_word(word: WatchedWord, *, acting_user: User) -> None:
     record(AuditAction.WATCHED_WORD, actor_id=acting_user.id, target_type="watched_word",
            target_id=word.id, space_id=word.space_id, pattern=word.pattern,
-           action=word.action.value, change="delete")
+           rule_action=word.action.value, change="delete")
     db.session.delete(word)
 
 

@@ -162,21 +162,26 @@ def _censor(session: Session, _context: Any, _instances: Any) -> None:
                 if censored != post.body_html:
                     post.body_html = censored
                     if post in session.dirty:
-                        _censor_history(session, post, matcher(post.space_id))
+                        _censor_history(session, post.space_id, f"post:{post.id}",
+                                        matcher(post.space_id))
         for event in events:
             body = event.data["post"]["body_html"]
             censored = censor_html(body, matcher(event.space_id))
             if censored != body:
                 event.data = {**event.data, "post": {**event.data["post"],
                                                      "body_html": censored}}
+                if event.subject:
+                    # forums' rewrite_subject copied the same payload into earlier events
+                    _censor_history(session, event.space_id, event.subject,
+                                    matcher(event.space_id))
 
 
-def _censor_history(session: Session, post: Post, matcher: Matcher) -> None:
+def _censor_history(session: Session, space_id: int, subject: str, matcher: Matcher) -> None:
     """An edit rewrote earlier events' payloads with the new text: censor those too."""
     table = Event.__table__
     connection = session.connection()
     rows = connection.execute(sa.select(table.c.id, table.c.data).where(
-        table.c.space_id == post.space_id, table.c.subject == f"post:{post.id}")).all()
+        table.c.space_id == space_id, table.c.subject == subject)).all()
     for event_id, data in rows:
         inner = (data or {}).get("post") if isinstance(data, dict) else None
         if isinstance(inner, dict) and inner.get("body_html"):
