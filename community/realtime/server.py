@@ -323,8 +323,9 @@ def on_show_presence(sid: str, connection: Connection, user: User,
     if not isinstance(visible, bool):
         return error("invalid", _("visible must be true or false."))
     assert space_id is not None
-    reader = access_space_content(user, space_id)
-    actions.do_set_show_presence(reader.membership, visible)
+    membership = access_space_content(user, space_id).membership
+    db.session.rollback()  # socket events read in deferred transactions: write in a fresh one
+    actions.do_set_show_presence(membership, visible)
     db.session.commit()
     manager = _manager()
     with manager.lock:
