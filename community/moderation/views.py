@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from community.accounts.models import User
 from community.api.common import decode_cursor, encode_cursor
-from community.errors import AppError, Forbidden, Invalid, NotFound
+from community.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from community.extensions import db
 from community.forms import apply_error
 from community.forums.access import access_post_by_id
@@ -105,7 +105,7 @@ def flag(post_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Thank you. The facilitators will look at it."), "success")
             return redirect(url_for("forums.post", post_id=post_id))
-        except AppError as error:
+        except (Invalid, Conflict) as error:
             db.session.rollback()
             apply_error(form, error)
             post, reader = access_post_by_id(current_user, post_id)
