@@ -10,6 +10,8 @@ the bundle the pages render as before, without live updates, and a warning is lo
 
 from __future__ import annotations
 
+import functools
+import io
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +25,14 @@ from flask_babel import gettext as _
 from community.errors import NotFound
 from community.extensions import db
 from community.forums.models import Thread
-from community.realtime.models import Event
+from community.realtime.models import Event, EventHorizon
 
 PACKAGE = Path(__file__).resolve().parent
 
-# URL name -> path inside node_modules. Only these files are served.
+# URL name -> path inside node_modules and its type. Only these files are served.
 VENDOR_FILES = {
-    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
-    "socket.io.min.js.map": "socket.io-client/dist/socket.io.min.js.map",
+    "socket.io.min.js": ("socket.io-client/dist/socket.io.min.js", "text/javascript"),
+    "socket.io.min.js.map": ("socket.io-client/dist/socket.io.min.js.map", "application/json"),
 }
 BUNDLE = "socket.io.min.js"
 
@@ -39,10 +41,9 @@ bp = Blueprint("live", __name__)
 
 def vendor_path(name: str, app: Flask | None = None) -> Path | None:
     """Where a served vendor file lives on disk, or None if it is not one we serve."""
-    relative = VENDOR_FILES.get(name)
-    if relative is None:
+    if name not in VENDOR_FILES:
         return None
-    return Path((app or current_app).config["NODE_MODULES"]) / relative
+    return Path((app or current_app).config["NODE_MODULES"]) / VENDOR_FILES[name][0]
 
 
 @bp.record_once
@@ -62,7 +63,18 @@ def vendor(name: str) -> ResponseReturnValue:
     path = vendor_path(name)
     if path is None or not path.is_file():
         raise NotFound()
-    return send_file(path, max_age=3600, conditional=True)
+    stat = path.stat()
+    content = _read(str(path), stat.st_mtime_ns, stat.st_size)
+    return send_file(io.BytesIO(content), mimetype=VENDOR_FILES[name][1], max_age=3600,
+                     conditional=True, etag=f"{stat.st_mtime_ns:x}-{stat.st_size:x}",
+                     last_modified=stat.st_mtime)
+
+
+@functools.lru_cache(maxsize=4)
+def _read(path: str, mtime_ns: int, size: int) -> bytes:
+    """Read once per version of the file (keyed by its mtime and size); no file handle
+    stays open with the response."""
+    return Path(path).read_bytes()
 
 
 # Pages that show live content, and how to find their space from the URL.
@@ -77,6 +89,8 @@ def _remember_last_event_id() -> None:
     after it. Read later (while rendering), an event committed between the content
     query and the render would be neither on the page nor replayed. Read first, the
     worst case is an event for something already shown, which live.js ignores.
+    A space whose events were all pruned starts from the pruned horizon, which the
+    server accepts, rather than from 0, which it would answer with gap_too_large.
     """
     if request.endpoint not in _LIVE_PAGES or not current_app.config["LIVE_UPDATES"]:
         return
@@ -88,8 +102,10 @@ def _remember_last_event_id() -> None:
         space_id = args["space_id"]
     else:
         return
-    g.live_last_event_id = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.max(Event.id), 0)).where(Event.space_id == space_id))
+    newest = sa.select(sa.func.max(Event.id)).where(Event.space_id == space_id)
+    pruned = sa.select(EventHorizon.pruned_through).where(EventHorizon.space_id == space_id)
+    row = db.session.execute(sa.select(newest.scalar_subquery(), pruned.scalar_subquery())).one()
+    g.live_last_event_id = max(row[0] or 0, row[1] or 0)
 
 
 @bp.app_template_global("live_last_event_id")
