@@ -141,6 +141,7 @@ def live_strings() -> str:
         "facilitator": _("facilitator"),
         "edited": _("edited"),
         "pending": _("Waiting for review"),
+        "rejected": _("Not published"),
         "quote": _("Quote"),
         "removed_by_facilitator": _("Removed by a facilitator."),
         "removed_by_author": _("Removed by the author."),

@@ -214,3 +214,31 @@ def test_pages_work_without_javascript(open_as):
     assert kit.locator(".live-new-posts").is_hidden()
     reply(kit, "Replying with scripts turned off.")
     assert posts_with(kit, "Replying with scripts turned off").count() == 1
+
+
+def test_an_edit_and_a_removal_change_the_post_in_place(open_as):
+    robin = open_as(ROBIN, "/")
+    thread = start_thread(robin)
+    reply(robin, "I might visit three universities.")
+    post_id = robin.locator("article.post", has_text="three universities").get_attribute("id")
+    kit = open_as(KIT, thread)
+    kit.wait_for_selector(LIVE)
+    kit.evaluate("window.stillTheSamePage = true")
+    post = kit.locator(f"#{post_id}")
+
+    robin.goto(f"/posts/{post_id.removeprefix('post-')}/edit")
+    robin.fill("textarea[name=body]", "I might visit *four* universities.")
+    robin.get_by_role("button", name="Save").click()
+    robin.wait_for_load_state()
+    expect(post.locator(".post-body")).to_have_text("I might visit four universities.",
+                                                    timeout=10 * SECONDS)
+    assert post.locator(".post-body em").inner_text() == "four"
+    expect(post.locator("header")).to_contain_text("edited")
+
+    robin.goto(f"/posts/{post_id.removeprefix('post-')}/remove")
+    robin.get_by_role("button", name="Remove post").click()
+    robin.wait_for_load_state()
+    expect(post.locator(".tombstone")).to_have_text("Removed by the author.",
+                                                    timeout=10 * SECONDS)
+    assert post.locator(".post-body").count() == 0
+    assert kit.evaluate("window.stillTheSamePage") is True

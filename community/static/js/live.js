@@ -184,8 +184,8 @@
         post.removed_by === 'facilitator' ? t.removed_by_facilitator : t.removed_by_author])];
     }
     const nodes = [];
-    if (post.state === 'pending') {
-      nodes.push(el('p', {class: 'badge'}, [t.pending]));
+    if (post.state === 'pending' || post.state === 'rejected') {
+      nodes.push(el('p', {class: 'badge'}, [post.state === 'pending' ? t.pending : t.rejected]));
     }
     const body = el('div', {class: 'post-body', dir: 'auto'});
     body.innerHTML = post.body_html || '';  // sanitized by the server (community/text.py)
@@ -268,6 +268,15 @@
     const header = article.querySelector('header');
     if (post.edited_at && header && !header.textContent.includes(t.edited)) {
       header.append(' ', el('span', {class: 'muted live-edited'}, ['· ' + t.edited]));
+    }
+  }
+
+  function hidePost(postId) {
+    // Held for review after it was shown: members no longer see it (nor after a reload).
+    const article = document.getElementById('post-' + postId);
+    if (article) {
+      markSeen(article);
+      article.closest('li').remove();
     }
   }
 
@@ -383,7 +392,11 @@
     },
     'post.updated': (d) => { if (d.post && onThreadPage) { changePost(d.post); } },
     'post.removed': (d) => { if (d.post && onThreadPage) { changePost(d.post); } },
-    'post.approved': (d) => { if (d.post && onThreadPage) { changePost(d.post); } },
+    'post.hidden': (d) => {
+      if (onThreadPage && d.thread_id === threadId) {
+        hidePost(d.post_id);
+      }
+    },
     'thread.created': (d) => { if (d.thread && !onThreadPage) { addThread(d.thread); } },
     'thread.updated': (d) => { if (d.thread) { renameThread(d.thread); } },
   };
