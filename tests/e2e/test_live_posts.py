@@ -16,6 +16,7 @@ from tests.e2e.conftest import Server, save_screenshots
 pytestmark = pytest.mark.slow
 
 ROBIN, KIT = "mathilde@example.org", "jonas@example.org"  # demo members "Robin" and "Kit"
+SKY = "nora@example.org"  # demo member "Sky", who signs out in one test
 SPACE = "Next steps after school"
 SECONDS = 1000  # Playwright counts milliseconds
 LIVE = "#live[data-state=live]"
@@ -27,7 +28,7 @@ def sessions(browser: Any, server: Server) -> dict[str, Any]:
     """Sign each member in once through the sign-in page; tests reuse the cookies
     (sign-in is rate limited per address)."""
     states = {}
-    for email in (ROBIN, KIT):
+    for email in (ROBIN, KIT, SKY):
         context = browser.new_context()
         page = context.new_page()
         page.goto(f"{server.base}/sign-in")
@@ -242,3 +243,24 @@ def test_an_edit_and_a_removal_change_the_post_in_place(open_as):
                                                     timeout=10 * SECONDS)
     assert post.locator(".post-body").count() == 0
     assert kit.evaluate("window.stillTheSamePage") is True
+
+
+def test_signing_out_elsewhere_stops_live_updates_with_a_message(open_as):
+    robin = open_as(ROBIN, "/")
+    thread = start_thread(robin)
+    sky = open_as(SKY, thread)
+    sky.wait_for_selector(LIVE)
+
+    other_tab = open_as(SKY, "/")  # the same browser session, e.g. another tab
+    other_tab.get_by_role("button", name="Sign out").click()
+    other_tab.wait_for_load_state()
+
+    sky.wait_for_selector("#live[data-state=stopped]", timeout=10 * SECONDS)
+    status = sky.locator(".live-status")
+    assert status.get_attribute("role") == "alert"
+    expect(status).to_contain_text("You no longer receive new activity from this space.")
+    link = status.get_by_role("link", name="Go to the space").get_attribute("href")
+    assert re.fullmatch(r"/spaces/\d+", link or "")
+    reply(robin, "Sky should not get this one live.")
+    sky.wait_for_timeout(2000)
+    assert posts_with(sky, "Sky should not get this one live").count() == 0
