@@ -34,6 +34,11 @@ class AuditAction(enum.StrEnum):
     WATCHED_WORD = "watched_word:change"
     SAFEGUARDING = "safeguarding:change"
     MODERATION_SETTINGS = "space:moderation"
+    SITE_SETTINGS = "site:settings"
+    IDENTITY_REVEAL = "identity:reveal"
+    RETENTION_PURGE = "retention:purge"
+    USER_EXPORT = "user:export"
+    USER_ERASE = "user:erase"
 
 
 def record(action: AuditAction, *, actor_id: int | None, target_type: str,

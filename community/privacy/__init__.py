@@ -1,0 +1,1 @@
+"""Privacy: retention purge, own-data export, erasure and e-mail notifications."""
