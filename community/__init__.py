@@ -69,6 +69,8 @@ def _register_blueprints(app: Flask) -> None:
     from community.live import bp as live_bp
     from community.moderation import api as moderation_api
     from community.moderation import views as moderation_views
+    from community.privacy import api as privacy_api
+    from community.privacy import views as privacy_views
     from community.spaces import api as spaces_api
     from community.spaces import views as spaces_views
 
@@ -79,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(forums_views.bp)
     app.register_blueprint(moderation_views.bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(privacy_views.bp)
     common.init(app)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(spaces_api.blp)
@@ -86,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(admin_api.blp)
     api.register_blueprint(forums_api.blp)
     api.register_blueprint(moderation_api.blp)
+    api.register_blueprint(privacy_api.blp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -29,6 +29,7 @@ class PostState(enum.StrEnum):
 class RemovedBy(enum.StrEnum):
     AUTHOR = "author"
     FACILITATOR = "facilitator"
+    RETENTION = "retention"  # purged by `community purge` after the space's retention period
 
 
 class Thread(db.Model):  # type: ignore[name-defined,misc]
