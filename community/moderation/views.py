@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from community.accounts.models import User
 from community.api.common import decode_cursor, encode_cursor
+from community.csvexport import csv_safe
 from community.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from community.extensions import db
 from community.forms import apply_error
@@ -312,19 +313,14 @@ def log_csv():  # type: ignore[no-untyped-def]
         names = queries.log_names(rows)
         for r in rows:
             writer.writerow([r.id, r.created_at.isoformat(), r.space_id or "", r.action,
-                             r.actor_id or "", _csv_safe(names.get(r.actor_id or 0, "")),
+                             r.actor_id or "", csv_safe(names.get(r.actor_id or 0, "")),
                              r.item_id or "", r.post_id or "", r.target_user_id or "",
-                             _csv_safe(names.get(r.target_user_id or 0, "")),
-                             _csv_safe(r.reason)])
+                             csv_safe(names.get(r.target_user_id or 0, "")),
+                             csv_safe(r.reason)])
         if before is None:
             break
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=moderation-log.csv"})
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: quote them."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # --- a space's settings and watched words -----------------------------------------------
