@@ -39,6 +39,10 @@ class Defaults:
 
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    # Redis down must not turn every rate-limited request into a 500: count in this
+    # process's memory until it is back (tests/realtime/test_faults.py).
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

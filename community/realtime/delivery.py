@@ -21,15 +21,31 @@ under one lock, for the connections of this process:
   announcements and sends the space's `presence` to its own connections. Announcements
   are repeated by a heartbeat and forgotten when a process stops repeating them.
 
+Two faults are handled here as well:
+
+- **A client that stops reading.** Engine.IO queues every packet for a connection
+  without limit while the socket cannot take more, so a reader that stalls would grow
+  the server's memory with every event. A connection with more than `max_backlog`
+  packets waiting is closed (its TCP socket shut down, which frees the writer); the
+  client reconnects and catches up from the database like after any disconnect.
+- **Redis going away.** Emits published while the queue is down (or before a restarted
+  Redis has our subscription again) never reach the other processes. After the
+  listener subscribes again, `on_resubscribe` (the server's resync) holds live events
+  for every subscription, replays what the database has after the last event each one
+  was given, and goes live again: the same switch-over as `subscribe`.
+
 Control emits (names starting with "_") are never sent to clients.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +58,7 @@ PRESENCE = "_presence"
 PRESENCE_TTL = 90.0  # seconds an announcement of another process stays valid
 HEARTBEAT = 30.0
 NAMESPACE = "/"
+MAX_BACKLOG = 256  # packets queued for one connection before it is closed as too slow
 
 
 @dataclass
@@ -56,6 +73,7 @@ class Subscription:
     visible: bool
     catching_up: bool = True
     floor: int = 0  # live events at or below this id were replayed already
+    last_sent: int = 0  # the newest event this connection has been given (resync)
     held: list[dict[str, Any]] = field(default_factory=list)
     revoked: str | None = None  # the reason, once revoked
 
@@ -83,6 +101,8 @@ class Delivery(Manager):
         self.process_id = uuid.uuid4().hex
         self._announcements: dict[tuple[str, int], tuple[float, list[dict[str, Any]]]] = {}
         self._presence_seq = itertools.count()
+        self.max_backlog = MAX_BACKLOG
+        self.too_slow = 0  # connections closed for not reading (for tests and logs)
 
     # --- connections ----------------------------------------------------------------
 
@@ -134,6 +154,7 @@ class Delivery(Manager):
                     last = max(last, event["id"])
             sub.held.clear()
             sub.floor = replayed_through
+            sub.last_sent = max(sub.last_sent, last)
             sub.catching_up = False
             return last
 
@@ -170,20 +191,52 @@ class Delivery(Manager):
         if event != "event" or space_id is None or not isinstance(data, dict):
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
                                 callback=callback)
+        slow: list[str] = []
         with self.lock:
-            skip = [] if skip_sid is None else list(skip_sid) if isinstance(
-                skip_sid, list) else [skip_sid]
+            skip = set() if skip_sid is None else set(skip_sid) if isinstance(
+                skip_sid, list) else {skip_sid}
             event_id = data.get("id") or 0
-            for sid, _eio_sid in self.get_participants(namespace, room):
+            sockets = self.server.eio.sockets
+            for sid, eio_sid in self.get_participants(namespace, room):
                 sub = self.subscription(sid, space_id)
                 if sub is None or sub.revoked:
-                    skip.append(sid)
+                    skip.add(sid)
                 elif sub.catching_up:
                     sub.held.append(data)
-                    skip.append(sid)
+                    skip.add(sid)
                 elif event_id <= sub.floor:
-                    skip.append(sid)  # already replayed
-            super().emit(event, data, namespace, room=room, skip_sid=skip, callback=callback)
+                    skip.add(sid)  # already replayed
+                else:
+                    eio_socket = sockets.get(eio_sid)
+                    if eio_socket is not None and \
+                            eio_socket.queue.qsize() >= self.max_backlog:
+                        skip.add(sid)
+                        slow.append(eio_sid)
+                    else:
+                        sub.last_sent = max(sub.last_sent, event_id)
+            super().emit(event, data, namespace, room=room, skip_sid=_Members(skip),
+                         callback=callback)
+        for eio_sid in slow:
+            self.close_slow(eio_sid)
+
+    def close_slow(self, eio_sid: str) -> None:
+        """Close a connection that stopped reading: drop its queue, shut its socket."""
+        eio_socket = self.server.eio.sockets.get(eio_sid)
+        if eio_socket is None or eio_socket.closed:
+            return
+        self.too_slow += 1
+        self.server.logger.warning("closing %s: more than %d packets unread",
+                                   eio_sid, self.max_backlog)
+        transport = getattr(eio_socket, "community_transport", None)
+        with contextlib.suppress(Exception):
+            while True:  # what it would never read anyway
+                eio_socket.queue.get_nowait()
+                eio_socket.queue.task_done()
+        eio_socket.close(wait=False, abort=True)
+        sock = getattr(getattr(transport, "ws", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(Exception):
+                sock.shutdown(socket.SHUT_RDWR)  # unblocks the writer stuck in send()
 
     # --- revocation -----------------------------------------------------------------
 
@@ -277,6 +330,22 @@ class Delivery(Manager):
                 self.announce(space_id)
 
 
+class _Members(list):  # type: ignore[type-arg]
+    """skip_sid for Manager.emit, which wants a list and only asks `sid not in
+    skip_sid`: answered from a set, so that skipping many connections stays linear."""
+
+    def __init__(self, members: set[str]) -> None:
+        super().__init__(members)
+        self.members = members
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self.members
+
+
+RESUBSCRIBE_DELAY = 0.5  # seconds after SUBSCRIBE before the database is read again
+MAX_RETRY_SLEEP = 5.0
+
+
 class RedisDelivery(RedisManager, Delivery):
     """The same local delivery, with Redis carrying emits between processes.
 
@@ -284,7 +353,38 @@ class RedisDelivery(RedisManager, Delivery):
     control messages from every process pass the same decisions.
     """
 
+    on_resubscribe: Callable[[], None] | None = None
+
     def initialize(self) -> None:
         super().initialize()
         if not self.write_only:
             self.server.start_background_task(self.heartbeat)
+
+    def _redis_listen_with_retries(self):  # type: ignore[no-untyped-def]
+        """python-socketio's listener, with two changes: retries at most every few
+        seconds (not up to a minute), and a resync after every subscription but the
+        first, since what was published meanwhile never reached this process."""
+        retry_sleep, subscribed, first = 0.5, False, True
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    self.pubsub.subscribe(self.channel)
+                    subscribed, retry_sleep = True, 0.5
+                    if not first and self.on_resubscribe is not None:
+                        self.server.start_background_task(self._resync_later)
+                    first = False
+                yield from self.pubsub.listen()
+            except Exception as exc:
+                self._get_logger().error("Cannot receive from redis... retrying in %s s (%s)",
+                                         retry_sleep, exc)
+                subscribed = False
+                self.server.sleep(retry_sleep)
+                retry_sleep = min(retry_sleep * 2, MAX_RETRY_SLEEP)
+
+    def _resync_later(self) -> None:
+        # SUBSCRIBE is sent, not yet confirmed: wait a little, so that whatever commits
+        # after the database read below is published to a subscribed listener.
+        self.server.sleep(RESUBSCRIBE_DELAY)
+        if self.on_resubscribe is not None:
+            self.on_resubscribe()

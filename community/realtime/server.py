@@ -15,6 +15,8 @@ Configuration (COMMUNITY_ prefix in the environment):
   SOCKET_EVENT_RATE     incoming events per second per connection (default 5)
   SOCKET_EVENT_BURST    ... with bursts up to (default 20)
   TYPING_INTERVAL       seconds between typing notices per user and thread (default 3)
+  SOCKET_MAX_BACKLOG    packets queued for one connection before it is closed as a
+                        reader that stopped reading (default 256; delivery.py)
   EVENT_RETENTION_DAYS / EVENT_RETENTION_COUNT   the replay window (retention.py)
 """
 
@@ -42,6 +44,7 @@ from community.forums.models import PostState
 from community.forums.queries import list_events
 from community.realtime import actions, outbox, retention, rooms
 from community.realtime.delivery import (
+    MAX_BACKLOG,
     NAMESPACE,
     Connection,
     Delivery,
@@ -83,8 +86,29 @@ def init_app(app: Flask) -> SocketIO:
                  client_manager=manager, cors_allowed_origins=allowed_origins(app),
                  max_http_buffer_size=int(app.config.get("SOCKET_MAX_MESSAGE_BYTES", 16384)),
                  manage_session=False)
+    manager.max_backlog = int(app.config.get("SOCKET_MAX_BACKLOG") or MAX_BACKLOG)
+    if isinstance(manager, RedisDelivery):
+        manager.on_resubscribe = functools.partial(resync, app)
+    _track_transports(sio.server.eio)
     outbox.add_publisher(publish)
     return sio
+
+
+def _track_transports(eio: Any) -> None:
+    """Let each Engine.IO socket know its WebSocket, so that a connection closed for not
+    reading can have its TCP socket shut down (delivery.close_slow)."""
+    base = eio._async.get("websocket")
+    if base is None:
+        return
+
+    class TrackedWebSocket(base):  # type: ignore[misc,valid-type]
+        def __init__(self, handler: Any, server: Any, **kwargs: Any) -> None:
+            super().__init__(handler, server, **kwargs)
+            owner = getattr(handler, "__self__", None)
+            if owner is not None:
+                owner.community_transport = self
+
+    eio._async = {**eio._async, "websocket": TrackedWebSocket}  # this server's copy only
 
 
 def socketio_of(app: Flask) -> SocketIO:
@@ -263,6 +287,63 @@ def on_subscribe(sid: str, connection: Connection, user: User,
         return error("forbidden", _("You no longer have access to this space."))
     manager.announce(space_id, ask=True)
     return {"ok": True, "replayed": replayed, "last_event_id": last_sent}
+
+
+def resync(app: Flask) -> None:
+    """After the message queue was lost and found again: every live subscription of this
+    process holds its live events, gets from the database what it was not given (and is
+    authorized again: a revocation may have been lost too), then goes live again."""
+    manager = manager_of(app)
+    with manager.lock:
+        plan = []
+        for sid, connection in manager.connections.items():
+            for sub in connection.subscriptions.values():
+                if not sub.revoked and not sub.catching_up:
+                    sub.catching_up = True
+                    plan.append((sid, connection, sub))
+    server = socketio_of(app).server
+    caught_up = 0
+    with app.app_context():
+        for sid, connection, sub in plan:
+            try:
+                caught_up += _catch_up(server, manager, sid, connection, sub)
+            except Exception:  # one connection must not stop the others' resync
+                app.logger.exception("resync of %s failed", sid)
+                manager.end(sid, sub.space_id)
+                server.disconnect(sid, NAMESPACE, ignore_queue=True)
+            finally:
+                db.session.rollback()
+    app.logger.info("resync after the message queue came back: %d subscriptions, "
+                    "%d events replayed", len(plan), caught_up)
+
+
+def _catch_up(server: Any, manager: Delivery, sid: str, connection: Connection,
+              sub: Subscription) -> int:
+    user = _caller(connection)
+    reader = None
+    if user is not None:
+        try:
+            reader = access_space_content(user, sub.space_id)
+        except AppError:
+            reader = None
+    if reader is None:
+        manager.end(sid, sub.space_id)
+        server.emit("access_revoked", {"space_id": sub.space_id, "reason": "revoked"},
+                    to=sid, ignore_queue=True)
+        return 0
+    through, replayed = sub.last_sent, 0
+    while not sub.revoked:
+        batch = list_events(reader, after=through, limit=REPLAY_BATCH)
+        for event in batch:
+            server.emit("event", {"id": event.id, "space_id": event.space_id,
+                                  "type": event.type, "data": event.data},
+                        to=sid, ignore_queue=True)
+            through, replayed = event.id, replayed + 1
+        if len(batch) < REPLAY_BATCH:
+            break
+    # Held events at or below `through` were in the read (ids of a space commit in order).
+    manager.go_live(sid, sub, through)
+    return replayed
 
 
 @socket_event

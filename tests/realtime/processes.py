@@ -182,3 +182,113 @@ def session_cookie(app: Flask, user: Any) -> str:
     value = app.session_interface.get_signing_serializer(app).dumps(  # type: ignore[attr-defined]
         {"_user_id": user.get_id(), "_fresh": True})
     return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
+# --- faults: a Redis of the test's own, a client that stops reading, memory --------------
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+class RedisProcess:
+    """A redis-server of this test alone on a free port (never the shared one on 6379),
+    so that it can be stopped, killed and restarted empty. Nothing is persisted."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisProcess:
+        import shutil
+
+        binary = shutil.which("redis-server") or REDIS_SERVER
+        if not Path(binary).exists():
+            pytest.fail("redis-server is not installed (scripts/ensure-services installs it)",
+                        pytrace=False)
+        with (self.folder / "redis.log").open("ab") as out:
+            self.process = subprocess.Popen(
+                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--daemonize", "no", "--dir", str(self.folder)],
+                stdout=out, stderr=subprocess.STDOUT)
+        import redis
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
+                return self
+            except redis.RedisError:
+                time.sleep(0.05)
+        self.kill()
+        pytest.fail("redis-server did not start")
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM)."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def kill(self) -> None:
+        """As a crash would (SIGKILL)."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+class StalledReader:
+    """A raw Engine.IO/Socket.IO client over WebSocket that connects, subscribes and then
+    never reads again (with a small receive buffer, so the server's queue fills soon)."""
+
+    def __init__(self, url: str, token: str, space_id: int, *, origin: str = ORIGIN) -> None:
+        import json
+        import socket as pysocket
+
+        import websocket
+
+        ws_url = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        self.ws = websocket.create_connection(
+            ws_url, origin=origin, timeout=10,
+            sockopt=((pysocket.SOL_SOCKET, pysocket.SO_RCVBUF, 4096),))
+        assert self.ws.recv().startswith("0")  # Engine.IO open
+        self.ws.send("40" + json.dumps({"token": token}))
+        assert self.ws.recv().startswith("40")  # Socket.IO connect accepted
+        self.ws.send("421" + json.dumps(["subscribe", {"space_id": space_id,
+                                                       "last_event_id": None}]))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            message = self.ws.recv()
+            if message.startswith("431"):
+                assert json.loads(message[3:])[0]["ok"], message
+                return
+        raise AssertionError("no answer to subscribe")
+
+    def closed_by_server(self, timeout: float = 10) -> bool:
+        """Read everything left: True if the server ended the connection."""
+        import websocket
+
+        self.ws.settimeout(timeout)
+        try:
+            while True:
+                if not self.ws.recv():
+                    return True
+        except websocket.WebSocketTimeoutException:
+            return False
+        except (websocket.WebSocketException, OSError):
+            return True
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.ws.close()
