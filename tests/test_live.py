@@ -112,16 +112,17 @@ def test_without_the_bundle_the_app_says_so_and_pages_work_without_live_updates(
                            "NODE_MODULES": str(tmp_path / "node_modules")})
     assert bare.config["LIVE_UPDATES"] is False
     assert "npm ci" in caplog.text
-    assert bare.test_client().get("/static/vendor/socket.io.min.js").status_code == \
-        HTTPStatus.NOT_FOUND
 
     thread, _post = start_thread(space, member)
     db.session.commit()
-    app.config["LIVE_UPDATES"] = False
+    installed = {key: app.config[key] for key in ("LIVE_UPDATES", "NODE_MODULES")}
+    app.config.update(LIVE_UPDATES=False, NODE_MODULES=str(tmp_path / "node_modules"))
     try:
+        bundle = as_user(member).get("/static/vendor/socket.io.min.js")
         response = as_user(member).get(f"/threads/{thread.id}")
     finally:
-        app.config["LIVE_UPDATES"] = True
+        app.config.update(installed)
+    assert bundle.status_code == HTTPStatus.NOT_FOUND
     assert response.status_code == HTTPStatus.OK
     page = response.get_data(as_text=True)
     assert 'id="live"' not in page
