@@ -4,13 +4,19 @@ PYTEST_ARGS ?= -n 2
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test install install-test services lint bench clean
+.PHONY: run test install install-test node services browser lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-install: $(BIN)/python
+## Browser libraries the app serves (socket.io-client). Without npm the pages still
+## work, only without live updates.
+node:
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: live updates are off (install Node.js and run 'npm ci')"; fi
+
+install: $(BIN)/python node
 	$(BIN)/python -m pip install -q -e .
 
 install-test: $(BIN)/python
@@ -24,12 +30,20 @@ run: install
 services:
 	scripts/ensure-services
 
+## Chromium for the browser tests, and npm + node_modules (installed if missing).
+browser:
+	scripts/ensure-browser
+
 lint: install-test
 	$(BIN)/ruff check .
 
-## Run every test (SQLite and PostgreSQL); starts or installs the services it needs.
-test: install-test services lint
+## Run every test (SQLite and PostgreSQL); starts or installs what it needs.
+test: install-test services browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## Benchmarks: figures go to bench/RESULTS.md.
+bench: install-test services
+	$(BIN)/python -m bench
+
 clean:
-	rm -rf $(VENV) instance build *.egg-info
+	rm -rf $(VENV) instance build *.egg-info node_modules
