@@ -111,6 +111,13 @@ TABLE: dict[str, list[Row]] = {
     # admin
     "admin.index": [Row("GET", "/admin/", admin_only())],
     "admin.audit": [Row("GET", "/admin/audit", admin_only())],
+    "admin.audit_csv": [Row("GET", "/admin/audit.csv", admin_only())],
+    "admin.site_settings": [Row("GET", "/admin/settings", admin_only()),
+                            Row("POST", "/admin/settings", admin_only(), form={
+                                "default_anonymity": "pseudonyms_allowed", "signup": "open"})],
+    "api_admin.get_settings": [Row("GET", "/api/v1/admin/settings", admin_only())],
+    "api_admin.update_settings": [Row("PATCH", "/api/v1/admin/settings", admin_only(),
+                                      json={"export_threads": True})],
     "admin.users": [Row("GET", "/admin/users", admin_only())],
     "admin.user": [Row("GET", "/admin/users/{member_id}", admin_only())],
     "admin.suspend": [Row("POST", "/admin/users/{member_id}/suspend",
@@ -188,6 +195,9 @@ TABLE: dict[str, list[Row]] = {
                                 admin_only(outsider=NF),
                                 form={"email": "olga@example.org"})],
     "spaces.members": [Row("GET", "/spaces/{space}/members", content())],
+    # the site's default keeps identities hidden, so facilitators are refused too
+    "spaces.reveal_identity": [Row("POST", "/spaces/{space}/members/{other_member_id}/identity",
+                                   managing(facilitator=FB))],
     "spaces.remove_member": [Row("POST", "/spaces/{space}/members/{other_member_id}/remove",
                                  managing())],
     "spaces.invitations": [Row("GET", "/spaces/{space}/invitations", managing()),
@@ -228,6 +238,9 @@ TABLE: dict[str, list[Row]] = {
     "api_spaces.accept_invitation": [Row("POST", "/api/v1/invitations/{invitation_token}/accept",
                                          signed_in(), json={"pseudonym": "Newcomer"})],
     "api_spaces.list_members": [Row("GET", "/api/v1/spaces/{space}/members", content())],
+    "api_spaces.reveal_identity": [Row(
+        "POST", "/api/v1/spaces/{space}/members/{other_member_id}/identity",
+        managing(facilitator=FB))],
     "api_spaces.remove_member": [Row("DELETE",
                                      "/api/v1/spaces/{space}/members/{other_member_id}",
                                      managing())],

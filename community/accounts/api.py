@@ -20,6 +20,7 @@ from community.accounts.schemas import (
     UserCreateSchema,
     UserSchema,
 )
+from community.admin.settings import signup_open
 from community.api.common import ErrorSchema, api_blueprint
 from community.errors import Forbidden, Unauthorized
 from community.extensions import address_key, db, limiter
@@ -70,7 +71,7 @@ def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
 def create_user(body: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Create an account: open to anyone when sign-up is open, else to admins only."""
     is_admin = current_user.is_authenticated and current_user.is_admin
-    if current_app.config["SIGNUP"] != "open" and not is_admin:
+    if not signup_open() and not is_admin:
         raise Forbidden(_("Sign-up is by invitation only."), code="signup_closed")
     user = actions.check_signup(email=body["email"], password=body["password"],
                                 display_name=body["display_name"],

@@ -16,6 +16,7 @@ from community.accounts.forms import (
     SignUpForm,
     TokenForm,
 )
+from community.admin.settings import signup_open
 from community.errors import AppError
 from community.extensions import address_key, db, limiter
 from community.forms import apply_error, safe_next
@@ -26,7 +27,8 @@ bp = Blueprint("accounts", __name__)
 
 
 def signup_allowed() -> bool:
-    if current_app.config["SIGNUP"] == "open":
+    """Open sign-up (the admins' site setting, else COMMUNITY_SIGNUP), or a usable invitation."""
+    if signup_open():
         return True
     token = request.args.get("invitation", "")
     return bool(token) and get_usable_invitation(token) is not None

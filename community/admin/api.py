@@ -10,7 +10,7 @@ from flask_login import current_user
 from community.accounts import actions as account_actions
 from community.accounts.access import access_user_by_id
 from community.accounts.models import User
-from community.admin import queries
+from community.admin import queries, settings
 from community.admin.access import access_admin_area
 from community.admin.schemas import (
     AdminRoleSchema,
@@ -18,6 +18,8 @@ from community.admin.schemas import (
     AdminUserListSchema,
     AuditArgs,
     AuditListSchema,
+    SiteSettingsPatchSchema,
+    SiteSettingsSchema,
     SuspendSchema,
     UserListArgs,
 )
@@ -119,3 +121,28 @@ def list_audit(args: dict[str, Any]):  # type: ignore[no-untyped-def]
         since=args["since"], until=args["until"], before_id=_int_cursor(args["cursor"]),
         limit=args["limit"])
     return {"items": rows, "next_cursor": _next(before)}
+
+
+def _settings() -> dict[str, Any]:
+    current = settings.get_site_settings()
+    return {**{f: getattr(current, f) for f in settings.FIELDS},
+            "signup": settings.signup_mode(), "updated_at": current.updated_at}
+
+
+@blp.route("/admin/settings", methods=["GET"])
+@blp.response(HTTPStatus.OK, SiteSettingsSchema)
+@blp.alt_response(HTTPStatus.FORBIDDEN, schema=ErrorSchema)
+def get_settings():  # type: ignore[no-untyped-def]
+    """The site's confidentiality rules (sign-up falls back to COMMUNITY_SIGNUP)."""
+    return _settings()
+
+
+@blp.route("/admin/settings", methods=["PATCH"])
+@blp.arguments(SiteSettingsPatchSchema)
+@blp.response(HTTPStatus.OK, SiteSettingsSchema)
+@blp.alt_response(HTTPStatus.UNPROCESSABLE_ENTITY, schema=ErrorSchema)
+def update_settings(body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Change some of the rules; only the fields sent change. Audited as site:settings."""
+    settings.check_update_site_settings(body, acting_user=current_user)
+    db.session.commit()
+    return _settings()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -58,3 +59,28 @@ class AuditFilterForm(FlaskForm):
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(_l("Must not be before the first day."))
+
+
+class SiteSettingsForm(FlaskForm):
+    default_anonymity = SelectField(_l("Names and pseudonyms in new spaces"), choices=[
+        SelectChoice("real_names", str(_l("Real names"))),
+        SelectChoice("pseudonyms_allowed", str(_l("Pseudonyms allowed"))),
+        SelectChoice("pseudonyms_required", str(_l("Pseudonyms required")))])
+    facilitators_see_identity = BooleanField(_l(
+        "Facilitators may look up who is behind a pseudonym (each look-up is recorded)"))
+    default_retention_days = IntegerField(_l("Keep posts in new spaces for this many days"),
+                                          validators=[Optional(), NumberRange(min=1, max=36500)])
+    max_retention_days = IntegerField(_l("Longest any space may keep posts (days)"),
+                                      validators=[Optional(), NumberRange(min=1, max=36500)])
+    export_threads = BooleanField(_l(
+        "Members' data downloads include the other posts of threads they took part in"))
+    signup = SelectField(_l("Who can create an account"), choices=[
+        SelectChoice("open", str(_l("Anyone (open sign-up)"))),
+        SelectChoice("invite", str(_l("Only people with an invitation link")))])
+
+    def settings(self) -> dict[str, object]:
+        return {"default_anonymity": self.default_anonymity.data,
+                "facilitators_see_identity": bool(self.facilitators_see_identity.data),
+                "default_retention_days": self.default_retention_days.data,
+                "max_retention_days": self.max_retention_days.data,
+                "export_threads": bool(self.export_threads.data), "signup": self.signup.data}

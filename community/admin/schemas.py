@@ -80,3 +80,35 @@ class AuditEntrySchema(Schema):
 class AuditListSchema(Schema):
     items = fields.List(fields.Nested(AuditEntrySchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)
+
+
+class SiteSettingsSchema(Schema):
+    default_anonymity = fields.String(required=True, validate=validate.OneOf(
+        ["real_names", "pseudonyms_allowed", "pseudonyms_required"]), metadata={
+        "description": "Anonymity policy new spaces start with."})
+    facilitators_see_identity = fields.Boolean(required=True, metadata={
+        "description": "Facilitators may look up (audited) who is behind a pseudonym."})
+    default_retention_days = fields.Integer(allow_none=True, required=True, strict=True,
+                                            validate=validate.Range(min=1, max=36500))
+    max_retention_days = fields.Integer(allow_none=True, required=True, strict=True,
+                                        validate=validate.Range(min=1, max=36500))
+    export_threads = fields.Boolean(required=True, metadata={
+        "description": "Exports include the other posts of the member's threads."})
+    signup = fields.String(required=True, validate=validate.OneOf(["open", "invite"]))
+    updated_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+
+_ANONYMITY = ["real_names", "pseudonyms_allowed", "pseudonyms_required"]
+_DAYS = validate.Range(min=1, max=36500)
+
+
+class SiteSettingsPatchSchema(Schema):
+    """Only the fields sent are changed."""
+
+    default_anonymity = fields.String(validate=validate.OneOf(_ANONYMITY))
+    facilitators_see_identity = fields.Boolean()
+    default_retention_days = fields.Integer(allow_none=True, strict=True, validate=_DAYS)
+    max_retention_days = fields.Integer(allow_none=True, strict=True, validate=_DAYS)
+    export_threads = fields.Boolean()
+    signup = fields.String(validate=validate.OneOf(["open", "invite"]))

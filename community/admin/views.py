@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from http import HTTPStatus
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,13 +15,21 @@ from community.accounts import actions as account_actions
 from community.accounts.access import access_user_by_id
 from community.accounts.forms import ConfirmForm
 from community.accounts.models import User
-from community.admin import queries
+from community.admin import queries, settings
 from community.admin.access import access_admin_area
-from community.admin.forms import AdminRoleForm, AuditFilterForm, SuspendForm, UserSearchForm
+from community.admin.audit import AuditAction
+from community.admin.forms import (
+    AdminRoleForm,
+    AuditFilterForm,
+    SiteSettingsForm,
+    SuspendForm,
+    UserSearchForm,
+)
 from community.agreements import actions as agreement_actions
 from community.agreements import queries as agreement_queries
 from community.agreements.forms import PublishForm
 from community.api.common import decode_cursor, encode_cursor
+from community.csvexport import csv_safe
 from community.errors import AppError
 from community.extensions import db
 from community.forms import apply_error
@@ -26,6 +37,12 @@ from community.forms import apply_error
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
+
+
+@bp.app_context_processor
+def _site_rules() -> dict[str, object]:
+    """Templates everywhere ask whether sign-up is open (the header's link)."""
+    return {"signup_open": settings.signup_open}
 
 
 @bp.before_request
@@ -161,3 +178,59 @@ def audit():  # type: ignore[no-untyped-def]
     return render_template("admin/audit.html", form=form, entries=rows, next_url=next_url,
                            names=queries.user_names({e.actor_id for e in rows})), (
         HTTPStatus.OK if valid else HTTPStatus.BAD_REQUEST)
+
+
+AUDIT_CSV_COLUMNS = ["id", "created_at", "action", "actor_id", "actor", "target_type",
+                     "target_id", "space_id", "data"]
+
+
+@bp.route("/audit.csv")
+def audit_csv():  # type: ignore[no-untyped-def]
+    """The audit log with the page's filters, newest first, as CSV (formulas defused)."""
+    form = AuditFilterForm(request.args)
+    if request.args and not form.validate():
+        return audit()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_CSV_COLUMNS)
+    before = None
+    while True:
+        rows, before = queries.list_audit(
+            action=form.action.data or None, actor_id=form.actor_id.data,
+            space_id=form.space_id.data, since=form.since.data, until=form.until.data,
+            before_id=before, limit=1000)
+        names = queries.user_names({e.actor_id for e in rows})
+        for e in rows:
+            writer.writerow([e.id, e.created_at.isoformat(), csv_safe(e.action), e.actor_id or "",
+                             csv_safe(names.get(e.actor_id or 0, "")), csv_safe(e.target_type),
+                             e.target_id or "", e.space_id or "",
+                             csv_safe(json.dumps(e.data, sort_keys=True, ensure_ascii=False))])
+        if before is None:
+            break
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=audit-log.csv"})
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def site_settings():  # type: ignore[no-untyped-def]
+    """The site's confidentiality rules, with the recent identity look-ups."""
+    current = settings.get_site_settings()
+    form = SiteSettingsForm(obj=current)
+    if not form.is_submitted():
+        form.signup.data = settings.signup_mode()
+    if form.validate_on_submit():
+        try:
+            changed = settings.check_update_site_settings(form.settings(),
+                                                          acting_user=current_user)
+        except AppError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The site settings are saved.") if changed else _("Nothing was changed."))
+            return redirect(url_for("admin.site_settings"))
+    lookups, _more = queries.list_audit(action=AuditAction.IDENTITY_REVEAL.value, limit=20)
+    status = HTTPStatus.BAD_REQUEST if form.is_submitted() else HTTPStatus.OK
+    return render_template("admin/settings.html", form=form, lookups=lookups,
+                           names=queries.user_names({e.actor_id for e in lookups}
+                                                    | {e.target_id for e in lookups})), status

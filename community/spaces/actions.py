@@ -14,9 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from community.accounts.models import User, UserStatus
+from community.admin import settings as site_settings
 from community.admin.audit import AuditAction, record
 from community.database import utcnow
-from community.errors import Conflict, Invalid, NotFound
+from community.errors import Conflict, Forbidden, Invalid, NotFound
 from community.extensions import db
 from community.realtime import events as realtime_events
 from community.realtime import revocation
@@ -79,12 +80,15 @@ def _clean_setting(field: str, value: Any) -> Any:
         return _choice(value, ModerationPolicy, field)
     if field == "retention_days":
         if value is None or value == "":
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) \
+            value = None
+        elif isinstance(value, bool) or not isinstance(value, int) \
                 or not 1 <= value <= RETENTION_MAX_DAYS:
             raise Invalid(fields={"retention_days": _(
                 "Use a number of days from 1 to %(n)d, or leave it empty to keep posts.",
                 n=RETENTION_MAX_DAYS)})
+        problem = site_settings.retention_problem(value)  # the admins' maximum
+        if problem:
+            raise Invalid(fields={"retention_days": problem})
         return value
     raise Invalid(fields={field: _("Unknown setting.")})
 
@@ -121,11 +125,19 @@ def _unique_slug(name: str) -> str:
 def check_create_space(*, acting_user: User, **values: Any) -> Space:
     """Create a space from validated settings. Admins only (checked by the caller).
 
+    Anonymity and retention not given take the site's defaults (community.admin.settings);
+    a retention above the site's maximum is refused, like in check_update_space.
+
     Audited as space:create. Not idempotent: two calls make two spaces with distinct slugs.
     """
     unknown = set(values) - set(SETTINGS)
     if unknown:
         raise Invalid(fields={name: _("Unknown setting.") for name in sorted(unknown)})
+    rules = site_settings.get_site_settings()
+    if values.get("anonymity") in (None, ""):
+        values["anonymity"] = rules.default_anonymity
+    if values.get("retention_days") in (None, ""):
+        values["retention_days"] = rules.default_retention_days
     cleaned = clean_settings({"name": values.get("name", ""), **values})
     space = Space(slug=_unique_slug(cleaned["name"]), **cleaned)
     db.session.add(space)
@@ -266,6 +278,21 @@ def check_remove_member(space: Space, membership: Membership, *, acting_user: Us
            space_id=space.id, role=membership.role.value)
     realtime_events.record_member_left(membership)
     revocation.revoke(membership.user_id, space.id, "left" if leaving else "removed")
+
+
+def check_reveal_identity(space: Space, membership: Membership, *, acting_user: User) -> User:
+    """Who is behind a member's pseudonym, for a facilitator (checked by the caller).
+
+    Raises Forbidden (identity_hidden) unless the site lets facilitators look identities
+    up. Audited as identity:reveal (ids only), also for members without a pseudonym, so
+    that admins see every look-up. Not idempotent: each look-up is a new audit row.
+    """
+    if not site_settings.facilitators_may_reveal_identity():
+        raise Forbidden(_("On this site facilitators see members only by their pseudonyms."),
+                        code="identity_hidden")
+    record(AuditAction.IDENTITY_REVEAL, actor_id=acting_user.id, target_type="user",
+           target_id=membership.user_id, space_id=space.id)
+    return membership.user
 
 
 # --- invitations --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from community.accounts.access import access_user_by_id
 from community.api.common import ErrorSchema, api_blueprint, decode_cursor, encode_cursor
-from community.errors import Forbidden, Invalid
+from community.errors import Forbidden, Invalid, NotFound
 from community.extensions import db
 from community.policy import Permission
 from community.spaces import actions, queries
@@ -26,6 +26,7 @@ from community.spaces.models import Invitation, JoinRequest, Membership, Space
 from community.spaces.schemas import (
     AcceptInvitationSchema,
     FacilitatorCreateSchema,
+    IdentitySchema,
     InvitationCreatedSchema,
     InvitationCreateSchema,
     InvitationListSchema,
@@ -170,12 +171,29 @@ def appoint_facilitator(body: dict[str, Any], space_id: int):  # type: ignore[no
 @blp.response(HTTPStatus.OK, RosterSchema)
 @_errors(HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_REQUIRED)
 def list_members(args: dict[str, Any], space_id: int):  # type: ignore[no-untyped-def]
-    """The roster: members see shown names and roles; facilitators also see who is who."""
+    """The roster: members see shown names and roles; facilitators also see user ids, and
+    real names only of members without a pseudonym (see reveal_identity)."""
     space, membership = access_space_by_id(current_user, space_id, Permission.READ_CONTENT)
     as_facilitator = membership is not None and membership.is_facilitator
     page = _page(queries.list_members(space), args, key=lambda m: m.id)
     page["items"] = [queries.roster_entry(m, as_facilitator=as_facilitator) for m in page["items"]]
     return page
+
+
+@blp.route("/spaces/<int:space_id>/members/<int:user_id>/identity", methods=["POST"])
+@login_required
+@blp.response(HTTPStatus.OK, IdentitySchema)
+@_errors(HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN)
+def reveal_identity(space_id: int, user_id: int):  # type: ignore[no-untyped-def]
+    """Who is behind a member's pseudonym (facilitators, where the site allows; audited)."""
+    space, _membership = access_space_by_id(current_user, space_id, Permission.MANAGE_SPACE)
+    target = queries.get_active_membership_of_user(space, user_id)
+    if target is None:
+        raise NotFound()
+    user = actions.check_reveal_identity(space, target, acting_user=current_user)
+    db.session.commit()
+    return {"user_id": user.id, "pseudonym": target.pseudonym,
+            "display_name": user.display_name}
 
 
 @blp.route("/spaces/<int:space_id>/members/<int:user_id>", methods=["DELETE"])

@@ -112,10 +112,16 @@ def get_active_membership_of_user(space: Space, user_id: int) -> Membership | No
         Membership.state == MembershipState.ACTIVE))
 
 
-def roster_entry(membership: Membership, *, as_facilitator: bool) -> dict[str, object]:
-    """Peers see only the shown name and role; facilitators also see who it is."""
+def roster_entry(membership: Membership, *, as_facilitator: bool,
+                 revealed: bool = False) -> dict[str, object]:
+    """Peers see only the shown name and role; facilitators also see the user id and when
+    they joined, but the name behind a pseudonym only when `revealed` (an audited look-up,
+    allowed by the site setting: see community.spaces.actions.check_reveal_identity)."""
     entry: dict[str, object] = {"name": shown_name(membership), "role": membership.role}
     if as_facilitator:
-        entry.update(user_id=membership.user_id, display_name=membership.user.display_name,
-                     pseudonym=membership.pseudonym, joined_at=membership.joined_at)
+        hidden = membership.pseudonym is not None and not revealed
+        entry.update(user_id=membership.user_id, pseudonym=membership.pseudonym,
+                     joined_at=membership.joined_at, identity_hidden=hidden)
+        if not hidden:
+            entry["display_name"] = membership.user.display_name
     return entry

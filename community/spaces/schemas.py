@@ -82,9 +82,19 @@ class RosterEntrySchema(Schema):
         "description": "What peers see: the pseudonym, or the display name where there is none."})
     role = fields.String(required=True)
     user_id = fields.Integer(metadata={"description": "Facilitators only."})
-    display_name = fields.String(metadata={"description": "Facilitators only."})
+    display_name = fields.String(metadata={
+        "description": "Facilitators only, for members without a pseudonym."})
     pseudonym = fields.String(allow_none=True, metadata={"description": "Facilitators only."})
     joined_at = fields.DateTime(metadata={"description": "Facilitators only."})
+    identity_hidden = fields.Boolean(metadata={
+        "description": "Facilitators only: the name behind the pseudonym is not shown; "
+                       "POST .../members/{user_id}/identity looks it up where allowed."})
+
+
+class IdentitySchema(Schema):
+    user_id = fields.Integer(required=True)
+    pseudonym = fields.String(allow_none=True, required=True)
+    display_name = fields.String(required=True)
 
 
 class RosterSchema(Schema):

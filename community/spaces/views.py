@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from community.accounts.actions import normalize_email
 from community.accounts.forms import ConfirmForm
 from community.accounts.queries import get_user_by_email
-from community.errors import AppError, Forbidden, Invalid
+from community.admin.settings import facilitators_may_reveal_identity, get_site_settings
+from community.errors import AppError, Forbidden, Invalid, NotFound
 from community.extensions import db
 from community.forms import apply_error
 from community.policy import Permission
@@ -59,6 +60,10 @@ def create():  # type: ignore[no-untyped-def]
     if not current_user.is_admin:
         raise Forbidden(_("Only site admins create spaces."))
     form = SpaceForm()
+    if not form.is_submitted():  # start from the site's defaults
+        rules = get_site_settings()
+        form.anonymity.data = rules.default_anonymity
+        form.retention_days.data = rules.default_retention_days
     if form.validate_on_submit():
         try:
             space = actions.check_create_space(acting_user=current_user, **form.settings())
@@ -129,17 +134,39 @@ def facilitators(space_id: int):  # type: ignore[no-untyped-def]
                            facilitators=queries.list_facilitators(space)), _status(form)
 
 
+def _members_page(space, membership, revealed=None):  # type: ignore[no-untyped-def]
+    as_facilitator = membership is not None and membership.is_facilitator
+    roster = sorted(queries.list_members(space),
+                    key=lambda m: (m.role.value != "facilitator", queries.shown_name(m).casefold()))
+    entries = [queries.roster_entry(m, as_facilitator=as_facilitator,
+                                    revealed=revealed is not None and m.user_id == revealed)
+               for m in roster]
+    return render_template("spaces/members.html", space=space, membership=membership,
+                           entries=entries, as_facilitator=as_facilitator,
+                           may_reveal=as_facilitator and facilitators_may_reveal_identity(),
+                           remove_form=ConfirmForm())
+
+
 @bp.route("/spaces/<int:space_id>/members")
 @login_required
 def members(space_id: int):  # type: ignore[no-untyped-def]
     space, membership = access_space_by_id(current_user, space_id, Permission.READ_CONTENT)
-    as_facilitator = membership is not None and membership.is_facilitator
-    roster = sorted(queries.list_members(space),
-                    key=lambda m: (m.role.value != "facilitator", queries.shown_name(m).casefold()))
-    entries = [queries.roster_entry(m, as_facilitator=as_facilitator) for m in roster]
-    return render_template("spaces/members.html", space=space, membership=membership,
-                           entries=entries, as_facilitator=as_facilitator,
-                           remove_form=ConfirmForm())
+    return _members_page(space, membership)
+
+
+@bp.route("/spaces/<int:space_id>/members/<int:user_id>/identity", methods=["POST"])
+@login_required
+def reveal_identity(space_id: int, user_id: int):  # type: ignore[no-untyped-def]
+    """Show one member's real name on the roster: an explicit, audited look-up."""
+    space, membership = access_space_by_id(current_user, space_id, Permission.MANAGE_SPACE)
+    target = queries.get_active_membership_of_user(space, user_id)
+    if target is None:
+        raise NotFound()
+    if not ConfirmForm().validate_on_submit():
+        raise Invalid()
+    actions.check_reveal_identity(space, target, acting_user=current_user)
+    db.session.commit()
+    return _members_page(space, membership, revealed=user_id)
 
 
 @bp.route("/spaces/<int:space_id>/members/<int:user_id>/remove", methods=["POST"])

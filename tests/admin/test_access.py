@@ -6,13 +6,16 @@ from http import HTTPStatus
 
 import pytest
 
-PAGES = ["/admin/", "/admin/users", "/admin/users/{user}", "/admin/agreement", "/admin/audit"]
+PAGES = ["/admin/", "/admin/users", "/admin/users/{user}", "/admin/agreement", "/admin/audit",
+         "/admin/audit.csv", "/admin/settings"]
 PAGE_POSTS = ["/admin/users/{user}/suspend", "/admin/users/{user}/unsuspend",
-              "/admin/users/{user}/admin", "/admin/agreement"]
-API_GETS = ["/api/v1/admin/users", "/api/v1/admin/users/{user}", "/api/v1/admin/audit"]
+              "/admin/users/{user}/admin", "/admin/agreement", "/admin/settings"]
+API_GETS = ["/api/v1/admin/users", "/api/v1/admin/users/{user}", "/api/v1/admin/audit",
+            "/api/v1/admin/settings"]
 API_WRITES = [("POST", "/api/v1/admin/users/{user}/suspend"),
               ("POST", "/api/v1/admin/users/{user}/unsuspend"),
-              ("PUT", "/api/v1/admin/users/{user}/admin")]
+              ("PUT", "/api/v1/admin/users/{user}/admin"),
+              ("PATCH", "/api/v1/admin/settings")]
 
 
 def test_every_admin_route_is_covered_here(app):
@@ -67,7 +70,11 @@ def test_signed_in_non_admins_are_refused_with_403(request, as_user, space, memb
         assert response.json["error"]["code"] == "forbidden"
     for method, path in API_WRITES:
         response = client.open(path.format(user=member.id), method=method,
-                               json={"reason": "x", "is_admin": True})
+                               json={"reason": "x", "is_admin": True} if method != "PATCH"
+                               else {"signup": "invite"})
         assert response.status_code == HTTPStatus.FORBIDDEN, path
+    from community.admin.settings import signup_mode
+
+    assert signup_mode() == "open"
     fresh = db.session.get(User, member.id)
     assert fresh.status.value == "active" and not fresh.is_admin

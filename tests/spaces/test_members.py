@@ -22,13 +22,16 @@ def test_members_see_only_shown_names_and_roles(app, as_user, space, member):
     assert "Olga" not in response.get_data(as_text=True)
 
 
-def test_facilitators_also_see_display_names_and_joined_dates(app, as_user, space,
-                                                              facilitator, other_member):
-    items = as_user(facilitator).get(f"/api/v1/spaces/{space.id}/members").json["items"]
-    kit = next(i for i in items if i["name"] == "Kit")
-    assert kit["display_name"] == "Olga Other"
+def test_facilitators_see_ids_and_joined_dates_but_not_the_names_behind_pseudonyms(
+        app, as_user, space, facilitator, other_member):
+    response = as_user(facilitator).get(f"/api/v1/spaces/{space.id}/members")
+    kit = next(i for i in response.json["items"] if i["name"] == "Kit")
     assert kit["user_id"] == other_member.id
     assert kit["joined_at"]
+    assert kit["identity_hidden"] is True and "display_name" not in kit
+    assert "Olga" not in response.get_data(as_text=True)
+    frida = next(i for i in response.json["items"] if i["role"] == "facilitator")
+    assert frida["display_name"] == "Frida Facilitator"  # no pseudonym: nothing hidden
 
 
 def test_real_name_spaces_show_display_names(app, as_user, facilitator, member):
