@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import socket
 import threading
 import time
@@ -58,6 +59,7 @@ PRESENCE = "_presence"
 PRESENCE_TTL = 90.0  # seconds an announcement of another process stays valid
 HEARTBEAT = 30.0
 NAMESPACE = "/"
+log = logging.getLogger(__name__)
 MAX_BACKLOG = 256  # packets queued for one connection before it is closed as too slow
 
 
@@ -225,8 +227,7 @@ class Delivery(Manager):
         if eio_socket is None or eio_socket.closed:
             return
         self.too_slow += 1
-        self.server.logger.warning("closing %s: more than %d packets unread",
-                                   eio_sid, self.max_backlog)
+        log.warning("closing %s: more than %d packets unread", eio_sid, self.max_backlog)
         transport = getattr(eio_socket, "community_transport", None)
         with contextlib.suppress(Exception):
             while True:  # what it would never read anyway

@@ -171,6 +171,9 @@ def test_redis_stopped_killed_and_restarted_empty_loses_no_post(
 
 def test_a_killed_realtime_process_clients_catch_up_on_the_other_without_gap_or_duplicate(
         app, rig, space, facilitator, member, other_member):
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("three processes posting and replaying at once: the scaled layout "
+                    "runs on PostgreSQL (SQLite answers 'database is locked')")
     redis_process = rig.redis()
     channel = new_channel()
     web = rig.server(redis_url=redis_process.url, channel=channel)  # takes the posts
