@@ -43,7 +43,7 @@ from community.moderation.models import (
     WatchedAction,
     WatchedWord,
 )
-from community.moderation.screening import escalation_minutes
+from community.moderation.screening import escalation_minutes, forget_rule_stamps
 from community.realtime import rooms
 from community.realtime.outbox import record_event, rewrite_subject
 from community.spaces import actions as space_actions
@@ -84,6 +84,7 @@ def _clean(raw: str | None, *, field: str, required: bool = False,
 # --- events -----------------------------------------------------------------------------
 
 def _queue_changed(item: ReviewItem) -> None:
+    queries.forget_counts()
     record_event(item.space_id, "queue.changed",
                  {"item_id": item.id, "state": item.state.value, "rank": item.rank,
                   "claimed_by": item.claimed_by_id, "version": item.version},
@@ -575,6 +576,7 @@ def check_add_watched_word(space: Space | None, *, pattern: str, action: str,
                        created_by_id=acting_user.id)
     db.session.add(word)
     db.session.flush()
+    forget_rule_stamps(db.session)
     record(AuditAction.WATCHED_WORD, actor_id=acting_user.id, target_type="watched_word",
            target_id=word.id, space_id=word.space_id, pattern=pattern, rule_action=chosen.value,
            change="add")
@@ -586,6 +588,8 @@ def do_delete_watched_word(word: WatchedWord, *, acting_user: User) -> None:
            target_id=word.id, space_id=word.space_id, pattern=word.pattern,
            rule_action=word.action.value, change="delete")
     db.session.delete(word)
+    db.session.flush()
+    forget_rule_stamps(db.session)
 
 
 def check_add_safeguarding_contact(user: User, *, acting_user: User) -> SafeguardingContact:

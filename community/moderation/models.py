@@ -76,6 +76,8 @@ class ReviewItem(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         sa.Index("ix_review_items_queue", "space_id", "state", "rank", "id"),
         sa.Index("ix_review_items_site_queue", "state", "rank", "id"),
+        # The safety banner on every page: a few safety items among tens of thousands.
+        sa.Index("ix_review_items_safety", "safety", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

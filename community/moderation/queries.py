@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlalchemy.orm import joinedload
 
 from community.accounts.models import User
@@ -34,6 +35,9 @@ from community.moderation.models import (
 from community.spaces.models import Membership, MembershipState, Role, Space
 
 QUEUE_PAGE = 50
+# Pending items are counted up to this many: past it the badge says "1000+" instead of
+# scanning tens of thousands of index entries on every page an admin opens.
+QUEUE_COUNT_CAP = 1000
 LOG_PAGE = 100
 RANK_NAMES = {Rank.SAFETY: "safety", Rank.PERSONAL_DATA: "personal_data",
               Rank.FLAGGED: "flagged", Rank.HOLD: "held"}
@@ -100,14 +104,32 @@ def list_queue(*, space_ids: list[int] | None, state: ReviewState = ReviewState.
     return items, next_cursor
 
 
+_COUNTS = "moderation_counts"
+
+
+def forget_counts() -> None:
+    """The queue changed in this request: count again when asked."""
+    if has_request_context():
+        g.pop(_COUNTS, None)
+
+
 def count_pending(space_ids: list[int] | None) -> int:
-    query = sa.select(sa.func.count()).select_from(ReviewItem).where(
-        ReviewItem.state == ReviewState.PENDING)
-    if space_ids is not None:
-        if not space_ids:
-            return 0
-        query = query.where(ReviewItem.space_id.in_(space_ids))
-    return db.session.scalar(query) or 0
+    """Pending items of these spaces (None: every space), at most QUEUE_COUNT_CAP.
+
+    Remembered for the request: the navigation badge and the queue page ask the same.
+    """
+    if space_ids is not None and not space_ids:
+        return 0
+    key = None if space_ids is None else tuple(sorted(space_ids))
+    memo = g.setdefault(_COUNTS, {}) if has_request_context() else {}
+    if key not in memo:
+        inner = sa.select(ReviewItem.id).where(ReviewItem.state == ReviewState.PENDING)
+        if space_ids is not None:
+            inner = inner.where(ReviewItem.space_id == space_ids[0] if len(space_ids) == 1
+                                else ReviewItem.space_id.in_(space_ids))
+        memo[key] = db.session.scalar(sa.select(sa.func.count()).select_from(
+            inner.limit(QUEUE_COUNT_CAP).subquery())) or 0
+    return memo[key]
 
 
 def user_names(ids: set[int | None]) -> dict[int, str]:
@@ -258,19 +280,16 @@ def unread_notices(user: User) -> list[Notice]:
         .limit(5)))
 
 
-def safety_items_for(user: User, *, is_contact: bool) -> list[ReviewItem]:
-    """Unhandled safety concerns this user must see: those of spaces they facilitate,
-    all of them for safeguarding contacts, and escalated ones for admins."""
-    conditions = []
-    spaces = facilitated_space_ids(user)
+def safety_items_for(user: User, *, space_ids: list[int] | None = None) -> list[ReviewItem]:
+    """Unhandled safety concerns this user must see: those of the spaces they facilitate
+    (`space_ids`, looked up when not given), all of them for safeguarding contacts, and
+    escalated ones for admins. One query over `ix_review_items_safety`."""
+    spaces = facilitated_space_ids(user) if space_ids is None else space_ids
+    conditions = [sa.exists().where(SafeguardingContact.user_id == user.id)]
     if spaces:
         conditions.append(ReviewItem.space_id.in_(spaces))
-    if is_contact:
-        conditions.append(sa.true())
     if user.is_admin:
         conditions.append(ReviewItem.escalated_at.is_not(None))
-    if not conditions:
-        return []
     return list(db.session.scalars(sa.select(ReviewItem).where(
         ReviewItem.safety.is_(True), ReviewItem.state == ReviewState.PENDING,
         sa.or_(*conditions)).order_by(ReviewItem.id).limit(10)))

@@ -37,27 +37,51 @@ _INSERTED = "moderation_inserted_posts"
 
 # --- rules ------------------------------------------------------------------------------
 
+_ww = WatchedWord.__table__
+# The rules' stamp for a scope in one row: any added, deleted or replaced rule changes the
+# count, the highest id or the latest creation time. Built once (compiled-cache friendly).
+_STAMP_SPACE = sa.select(sa.func.count(), sa.func.max(_ww.c.id), sa.func.max(_ww.c.created_at)
+                         ).where(sa.or_(_ww.c.space_id.is_(None),
+                                        _ww.c.space_id == sa.bindparam("space_id")))
+_STAMP_SITE = sa.select(sa.func.count(), sa.func.max(_ww.c.id), sa.func.max(_ww.c.created_at)
+                        ).where(_ww.c.space_id.is_(None))
+_STAMPS = "moderation_rule_stamps"
+
+
+def _stamp(session: Session, space_id: int | None) -> tuple[object, ...]:
+    """The scope's stamp, read once per transaction (screening and censoring share it)."""
+    stamps = session.info.setdefault(_STAMPS, {})
+    stamp = stamps.get(space_id)
+    if stamp is None:
+        if space_id is None:
+            row = session.connection().execute(_STAMP_SITE).one()
+        else:
+            row = session.connection().execute(_STAMP_SPACE, {"space_id": space_id}).one()
+        stamp = stamps[space_id] = (row[0], row[1], str(row[2]))
+    return stamp
+
+
+def forget_rule_stamps(session: Session) -> None:
+    """Rules changed in this transaction: read the stamps again."""
+    session.info.pop(_STAMPS, None)
+
+
 def rules_matcher(session: Session, space_id: int | None,
                   only: WatchedAction | None = None) -> Matcher:
     """The compiled site-wide and space rules (those with action `only`, if given),
-    rebuilt only when the rules change."""
+    rebuilt only when the rules change. Costs one small query per transaction and
+    scope; the compiled rules are kept per process."""
+    stamp = _stamp(session, space_id)
+    matcher = matcher_for((session.get_bind().url, space_id, stamp),
+                          lambda: _load_rules(session, space_id))
+    return matcher.only(only) if only is not None else matcher
+
+
+def _load_rules(session: Session, space_id: int | None) -> list[Rule]:
     scope = sa.or_(WatchedWord.space_id.is_(None), WatchedWord.space_id == space_id) \
         if space_id is not None else WatchedWord.space_id.is_(None)
-    stamp = tuple(sorted(
-        (row[0] or 0, row[1], row[2], str(row[3])) for row in session.execute(
-            sa.select(WatchedWord.space_id, sa.func.count(), sa.func.max(WatchedWord.id),
-                      sa.func.max(WatchedWord.created_at))
-            .where(scope).group_by(WatchedWord.space_id))))
-    key = (str(session.get_bind().url), space_id, only, stamp)
-
-    def load() -> list[Rule]:
-        query = sa.select(WatchedWord).where(scope).order_by(WatchedWord.id)
-        if only is not None:
-            query = query.where(WatchedWord.action == only)
-        return [Rule(w.id, w.pattern, w.action, w.space_id is None)
-                for w in session.scalars(query)]
-
-    return matcher_for(key, load)
+    return [Rule(w.id, w.pattern, w.action, w.space_id is None) for w in session.scalars(
+        sa.select(WatchedWord).where(scope).order_by(WatchedWord.id))]
 
 
 # --- the seam ---------------------------------------------------------------------------
@@ -228,11 +252,13 @@ sa.event.listen(Session, "before_commit", _open_items, insert=True)
 def _forget(session: Session) -> None:
     session.info.pop(_DECISIONS, None)
     session.info.pop(_INSERTED, None)
+    session.info.pop(_STAMPS, None)
 
 
 @sa.event.listens_for(Session, "after_commit")
 def _forget_after_commit(session: Session) -> None:
     session.info.pop(_DECISIONS, None)
+    session.info.pop(_STAMPS, None)
 
 
 def escalation_minutes() -> int:

@@ -30,7 +30,6 @@ from community.moderation.access import (
     access_review_space,
     access_site_queue,
     access_watched_word_by_id,
-    is_safeguarding_contact,
 )
 from community.moderation.forms import (
     FLAG_LABELS,
@@ -55,7 +54,15 @@ bp = Blueprint("moderation", __name__)
 
 class ModerationNav:
     """What base.html shows: the queue count and unhandled safety concerns. Lazy: a page
-    that never asks pays no query."""
+    that never asks pays no query; the spaces the user facilitates are read once."""
+
+    cap = queries.QUEUE_COUNT_CAP
+
+    @cached_property
+    def facilitated(self) -> list[int]:
+        if not current_user.is_authenticated:
+            return []
+        return queries.facilitated_space_ids(current_user)
 
     @cached_property
     def queue_space_ids(self) -> list[int] | bool | None:
@@ -63,11 +70,11 @@ class ModerationNav:
             return False
         if current_user.is_admin:
             return None
-        return queries.facilitated_space_ids(current_user) or False
+        return self.facilitated or False
 
     @cached_property
     def queue_count(self) -> int | None:
-        """Pending items the user reviews, or None when they review nothing."""
+        """Pending items the user reviews (up to the cap), or None when they review none."""
         spaces = self.queue_space_ids
         if spaces is False:
             return None
@@ -77,8 +84,7 @@ class ModerationNav:
     def safety_items(self) -> list[Any]:
         if not current_user.is_authenticated:
             return []
-        return queries.safety_items_for(current_user,
-                                        is_contact=is_safeguarding_contact(current_user))
+        return queries.safety_items_for(current_user, space_ids=self.facilitated)
 
     @cached_property
     def notices(self) -> list[Any]:
@@ -134,11 +140,20 @@ def _state() -> ReviewState:
         return ReviewState.PENDING
 
 
+def reason_labels() -> dict[str, str]:
+    """Each reason kind's badge text, translated once per page."""
+    return {"safety": _("safety concern"), "personal_data": _("personal data"),
+            "watched_word": _("watched word"), "watched_word_flag": _("watched word (flag)"),
+            "pre_moderation": _("pre-moderation"), "new_member": _("new member"),
+            "flags": _("flagged")}
+
+
 def _queue_page(space_ids: list[int] | None, *, space=None, title: str):  # type: ignore[no-untyped-def]
     state = _state()
     items, next_cursor = queries.list_queue(space_ids=space_ids, state=state, cursor=_cursor())
     return render_template("moderation/queue.html", rows=queries.queue_rows(items),
                            space=space, title=title, state=state.value,
+                           reason_labels=reason_labels(), count_cap=queries.QUEUE_COUNT_CAP,
                            pending=queries.count_pending(space_ids),
                            next_cursor=encode_cursor(next_cursor) if next_cursor else None)
 
@@ -179,7 +194,8 @@ def _item_page(item, moderator, status: int = HTTPStatus.OK, **forms: Any):  # t
     defaults.update(forms)
     return render_template("moderation/item.html", item=item, detail=detail,
                            moderator=moderator, space=moderator.space,
-                           flag_labels=FLAG_LABELS, **defaults), status
+                           flag_labels=FLAG_LABELS, reason_labels=reason_labels(),
+                           **defaults), status
 
 
 @bp.route("/queue/<int:item_id>")

@@ -96,11 +96,21 @@ class Matcher:
     branch at every position, which made it a hundred times slower.
     """
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule],
+                 compiled: list[tuple[Rule, str, re.Pattern[str]]] | None = None) -> None:
         self.rules = list(rules)
-        self._compiled = [(rule, literal_key(rule.pattern),
-                           re.compile(to_regex(rule.pattern), re.IGNORECASE))
-                          for rule in self.rules]
+        self._compiled = compiled if compiled is not None else [
+            (rule, literal_key(rule.pattern), re.compile(to_regex(rule.pattern), re.IGNORECASE))
+            for rule in self.rules]
+        self._subsets: dict[WatchedAction, Matcher] = {}
+
+    def only(self, action: WatchedAction) -> Matcher:
+        """The rules with this action (compiled once, shared with this matcher)."""
+        subset = self._subsets.get(action)
+        if subset is None:
+            compiled = [c for c in self._compiled if c[0].action == action]
+            subset = self._subsets[action] = Matcher([c[0] for c in compiled], compiled)
+        return subset
 
     def _candidates(self, text: str) -> list[tuple[Rule, re.Pattern[str]]]:
         folded = text.casefold()
