@@ -18,6 +18,7 @@ from community import create_app
 from community.errors import AppError
 from community.extensions import db
 from community.moderation.cli import moderation_cli
+from community.privacy.cli import digest_command, notify_command, purge_command
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -29,6 +30,8 @@ def cli() -> None:
 
 
 cli.add_command(moderation_cli)
+for _command in (purge_command, notify_command, digest_command):
+    cli.add_command(_command)
 
 
 def main() -> None:
