@@ -33,7 +33,7 @@ from community.forums.models import (
     Thread,
 )
 from community.forums.queries import jsonable, public_post_view
-from community.moderation.models import Flag, Notice, SafeguardingContact
+from community.moderation.models import Flag, ModerationAction, Notice, SafeguardingContact
 from community.privacy.models import EmailPreference, OutboxEmail
 from community.realtime import events as realtime_events
 from community.realtime import revocation
@@ -170,6 +170,11 @@ def do_erase_account(user: User, *, delete_posts: bool = False) -> dict[str, int
         db.session.execute(sa.delete(model).where(column == user.id))
     db.session.execute(sa.update(Flag).where(Flag.user_id == user.id).values(note="")
                        .execution_options(synchronize_session=False))
+    # The moderation log is append-only, and stays so for moderators; erasure is the one
+    # exception: what the member wrote there (a flag's note is copied as the row's reason)
+    # is theirs and goes. A Core UPDATE on the table, past the ORM guard, on purpose.
+    log = ModerationAction.__table__
+    db.session.execute(sa.update(log).where(log.c.actor_id == user.id).values(reason=""))
     db.session.flush()
 
     needles = names | emails
