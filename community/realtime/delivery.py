@@ -370,6 +370,7 @@ class RedisDelivery(RedisManager, Delivery):
             try:
                 if not subscribed:
                     self._redis_connect()
+                    self._watch_reconnects()
                     self.pubsub.subscribe(self.channel)
                     subscribed, retry_sleep = True, 0.5
                     if not first and self.on_resubscribe is not None:
@@ -382,6 +383,19 @@ class RedisDelivery(RedisManager, Delivery):
                 subscribed = False
                 self.server.sleep(retry_sleep)
                 retry_sleep = min(retry_sleep * 2, MAX_RETRY_SLEEP)
+
+    def _watch_reconnects(self) -> None:
+        """redis-py reconnects a pub/sub connection by itself (and subscribes again) when
+        Redis comes back fast, without the listener seeing an error: resync then too."""
+        pubsub = self.pubsub
+        resubscribe = pubsub.on_connect
+
+        def on_connect(connection: Any) -> None:
+            resubscribe(connection)
+            if self.on_resubscribe is not None:
+                self.server.start_background_task(self._resync_later)
+
+        pubsub.on_connect = on_connect  # registered on the connection at its first use
 
     def _resync_later(self) -> None:
         # SUBSCRIBE is sent, not yet confirmed: wait a little, so that whatever commits
