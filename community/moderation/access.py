@@ -17,6 +17,7 @@ from community.accounts.models import User
 from community.agreements.queries import require_accepted
 from community.errors import Forbidden, NotFound, Unauthorized
 from community.extensions import db
+from community.moderation import queries
 from community.moderation.models import ReviewItem, SafeguardingContact, WatchedWord
 from community.policy import Permission
 from community.spaces.access import access_space_by_id
@@ -55,8 +56,11 @@ def access_review_item_by_id(user: User, item_id: int, *, for_update: bool = Fal
         raise Unauthorized()
     query = sa.select(ReviewItem).where(ReviewItem.id == item_id)
     if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    item = db.session.scalar(query)
+        # the post, thread and author the action reads come in the same query; only the
+        # item's row is locked (the others are on the nullable side of outer joins)
+        query = queries.with_context(query).with_for_update(of=ReviewItem) \
+            .execution_options(populate_existing=True)
+    item = db.session.scalars(query).unique().one_or_none()
     if item is None:
         raise NotFound()
     try:

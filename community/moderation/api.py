@@ -14,13 +14,14 @@ from community.extensions import db
 from community.forums.access import access_post_by_id
 from community.moderation import actions, queries
 from community.moderation.access import (
+    Moderator,
     access_member_to_sanction,
     access_review_item_by_id,
     access_review_space,
     access_site_queue,
     access_watched_word_by_id,
 )
-from community.moderation.models import ReviewState
+from community.moderation.models import ReviewItem, ReviewState
 from community.moderation.schemas import (
     ApproveSchema,
     FlagCreateSchema,
@@ -75,13 +76,10 @@ def _log_cursor(raw: str | None) -> int | None:
     return value
 
 
-def _item(item_id: int) -> dict[str, Any]:
-    from community.moderation.models import ReviewItem
-
-    item = db.session.get(ReviewItem, item_id)
-    if item is None:
-        raise NotFound()
-    return queries.queue_rows([item])[0]
+def _decided(item: ReviewItem, moderator: Moderator) -> dict[str, Any]:
+    """The item as the action just wrote it (flushed, version bumped), read before the
+    commit expires it: the response needs no second round of queries."""
+    return queries.queue_rows([item], {moderator.user_id: moderator.user.display_name})[0]
 
 
 def _queue(space_ids: list[int] | None, args: dict[str, Any]) -> dict[str, Any]:
@@ -153,8 +151,9 @@ def claim_item(body: dict[str, Any], item_id: int):  # type: ignore[no-untyped-d
     """Claim the item; 409 (with the current item) if someone acted first."""
     item, moderator = access_review_item_by_id(current_user, item_id, for_update=True)
     actions.check_claim(item, moderator, version=body["version"])
+    row = _decided(item, moderator)
     db.session.commit()
-    return _item(item_id)
+    return row
 
 
 @blp.route("/queue/<int:item_id>/unclaim", methods=["POST"])
@@ -166,8 +165,9 @@ def unclaim_item(body: dict[str, Any], item_id: int):  # type: ignore[no-untyped
     """Give a claimed item back to the queue."""
     item, moderator = access_review_item_by_id(current_user, item_id, for_update=True)
     actions.check_unclaim(item, moderator, version=body["version"])
+    row = _decided(item, moderator)
     db.session.commit()
-    return _item(item_id)
+    return row
 
 
 @blp.route("/queue/<int:item_id>/approve", methods=["POST"])
@@ -180,8 +180,9 @@ def approve_item(body: dict[str, Any], item_id: int):  # type: ignore[no-untyped
     item, moderator = access_review_item_by_id(current_user, item_id, for_update=True)
     actions.check_approve(item, moderator, version=body["version"], body=body["body"],
                           reason=body["reason"])
+    row = _decided(item, moderator)
     db.session.commit()
-    return _item(item_id)
+    return row
 
 
 @blp.route("/queue/<int:item_id>/reject", methods=["POST"])
@@ -193,8 +194,9 @@ def reject_item(body: dict[str, Any], item_id: int):  # type: ignore[no-untyped-
     """Reject with a reason, sent privately to the author."""
     item, moderator = access_review_item_by_id(current_user, item_id, for_update=True)
     actions.check_reject(item, moderator, version=body["version"], reason=body["reason"])
+    row = _decided(item, moderator)
     db.session.commit()
-    return _item(item_id)
+    return row
 
 
 @blp.route("/queue/<int:item_id>/remove", methods=["POST"])
@@ -206,8 +208,9 @@ def remove_item(body: dict[str, Any], item_id: int):  # type: ignore[no-untyped-
     """Remove the post, leaving a tombstone."""
     item, moderator = access_review_item_by_id(current_user, item_id, for_update=True)
     actions.check_remove(item, moderator, version=body["version"], reason=body["reason"])
+    row = _decided(item, moderator)
     db.session.commit()
-    return _item(item_id)
+    return row
 
 
 # --- sanctions --------------------------------------------------------------------------

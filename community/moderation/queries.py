@@ -70,6 +70,14 @@ def facilitated_space_ids(user: User) -> list[int]:
 
 # --- the queue --------------------------------------------------------------------------
 
+def with_context(query: sa.Select[Any]) -> sa.Select[Any]:
+    """Load an item's post, thread, space and author (with the user) in the same query:
+    what a queue row, the API's item and the queue actions read."""
+    return query.options(
+        joinedload(ReviewItem.post).joinedload(Post.thread).joinedload(Thread.space),
+        joinedload(ReviewItem.post).joinedload(Post.author).joinedload(Membership.user))
+
+
 def list_queue(*, space_ids: list[int] | None, state: ReviewState = ReviewState.PENDING,
                cursor: list[int] | None = None, limit: int = QUEUE_PAGE
                ) -> tuple[list[ReviewItem], list[int] | None]:
@@ -77,12 +85,8 @@ def list_queue(*, space_ids: list[int] | None, state: ReviewState = ReviewState.
 
     `cursor` is the [rank, id] of the last item of the previous page.
     """
-    query = (sa.select(ReviewItem).where(ReviewItem.state == state)
-             .options(joinedload(ReviewItem.post).joinedload(Post.thread)
-                      .joinedload(Thread.space),
-                      joinedload(ReviewItem.post).joinedload(Post.author)
-                      .joinedload(Membership.user))
-             .order_by(ReviewItem.rank, ReviewItem.id).limit(limit + 1))
+    query = with_context(sa.select(ReviewItem).where(ReviewItem.state == state)
+                         .order_by(ReviewItem.rank, ReviewItem.id).limit(limit + 1))
     if state != ReviewState.PENDING:
         query = query.order_by(None).order_by(ReviewItem.id.desc())
     if space_ids is not None:
@@ -174,8 +178,12 @@ def moderator_post_view(post: Post) -> dict[str, Any]:
     return view
 
 
-def queue_rows(items: list[ReviewItem]) -> list[dict[str, Any]]:
-    names = user_names({i.claimed_by_id for i in items} | {i.resolved_by_id for i in items})
+def queue_rows(items: list[ReviewItem], known: dict[int, str] | None = None
+               ) -> list[dict[str, Any]]:
+    """Queue rows; `known` names (e.g. the acting facilitator's) save looking them up."""
+    known = known or {}
+    wanted = {i.claimed_by_id for i in items} | {i.resolved_by_id for i in items}
+    names = {**known, **user_names({i for i in wanted if i not in known})}
     return [{**item_summary(item, names), "post": moderator_post_view(item.post),
              "space_name": item.post.thread.space.name} for item in items]
 
