@@ -111,13 +111,16 @@ def collect(now: datetime | None = None) -> int:
 
     after, since = _since(MENTION, now)
     mentions = db.session.execute(
-        sa.select(Notification.id, Notification.user_id, Notification.space_id)
+        sa.select(Notification.id, Notification.user_id, Notification.space_id,
+                  Notification.post_id)
         .join(Post, Post.id == Notification.post_id)
         .where(Notification.id > after, Notification.created_at >= since,
                Notification.kind == MENTION, Post.state == PostState.PUBLISHED)).all()
     wanted = _wants({m.user_id for m in mentions}, MENTION)
     rows |= {(m.user_id, m.space_id, MENTION, m.id) for m in mentions if m.user_id in wanted}
-    mentioned = {(m.user_id, m.id) for m in mentions}
+    mentioned = {(u, p) for u, p in db.session.execute(
+        sa.select(Notification.user_id, Notification.post_id).where(
+            Notification.kind == MENTION, Notification.created_at >= now - LOOKBACK))}
 
     after, since = _since(REPLY, now)
     posts = db.session.execute(
@@ -131,7 +134,7 @@ def collect(now: datetime | None = None) -> int:
                 Post.thread_id == post.thread_id, Post.id < post.id,
                 Post.state == PostState.PUBLISHED)))
         took_part &= _active_user_ids(post.space_id)
-        notified = {u for u, _n in mentioned}
+        notified = {u for u, p in mentioned if p == post.id}  # a mention says it already
         for user_id in _wants(took_part - {post.user_id} - notified, REPLY):
             rows.add((user_id, post.space_id, REPLY, post.id))
 
@@ -256,8 +259,9 @@ def send_outbox(limit: int = 1000) -> int:
             user = db.session.get(User, user_id)
             space_ids = set(db.session.scalars(sa.select(OutboxEmail.space_id).where(
                 OutboxEmail.id.in_(ids), OutboxEmail.space_id.is_not(None))))
-            spaces = sorted(db.session.execute(sa.select(Space.id, Space.name).where(
-                Space.id.in_(space_ids))).tuples(), key=lambda s: s[1])
+            spaces = sorted(((sid, name) for sid, name in db.session.execute(
+                sa.select(Space.id, Space.name).where(Space.id.in_(space_ids)))),
+                key=lambda s: s[1])
             to = user.email if user is not None and user.status == UserStatus.ACTIVE else None
             deliver = bool(to and spaces and user_id in _wants({user_id}, kind))
             locale = (user.locale if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
