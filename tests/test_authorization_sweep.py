@@ -108,6 +108,23 @@ TABLE: dict[str, list[Row]] = {
     "api_accounts.me": [Row("GET", "/api/v1/me", signed_in())],
     "api_accounts.update_me": [Row("PATCH", "/api/v1/me", signed_in(),
                                    json={"display_name": "Renamed"})],
+    # privacy (a wrong password: erasure itself is tested in tests/privacy)
+    "privacy.data": [Row("GET", "/profile/data", signed_in()),
+                     Row("POST", "/profile/data", signed_in())],
+    "privacy.delete_account": [Row("GET", "/profile/delete", signed_in()),
+                               Row("POST", "/profile/delete", signed_in(
+                                   **{r: HTTPStatus.UNPROCESSABLE_ENTITY for r in ROLES[1:]}),
+                                   form={"password": "wrong", "confirm": "y"})],
+    "privacy.email_preferences": [Row("GET", "/profile/email", signed_in()),
+                                  Row("POST", "/profile/email", signed_in(),
+                                      form={"mentions": "y"})],
+    "api_privacy.export_me": [Row("GET", "/api/v1/me/export", signed_in())],
+    "api_privacy.erase_me": [Row("DELETE", "/api/v1/me", signed_in(
+        **{r: HTTPStatus.UNPROCESSABLE_ENTITY for r in ROLES[1:]}), json={"password": "wrong"})],
+    "api_privacy.get_email_preferences": [Row("GET", "/api/v1/me/email-preferences",
+                                              signed_in())],
+    "api_privacy.update_email_preferences": [Row("PATCH", "/api/v1/me/email-preferences",
+                                                 signed_in(), json={"digest": False})],
     # admin
     "admin.index": [Row("GET", "/admin/", admin_only())],
     "admin.audit": [Row("GET", "/admin/audit", admin_only())],
