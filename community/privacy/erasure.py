@@ -10,6 +10,7 @@ and audit rows lose every copy of the member's names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,16 @@ from community.spaces import queries as space_queries
 from community.spaces.models import Acceptance, JoinRequest, Membership, Role
 
 DELETED_NAME = "Deleted member"
+
+# Features that hold more about a member (e.g. facilitators' notes, one-to-one
+# conversations) register a function here; it gets the user before the profile is
+# emptied and deletes or anonymises what it holds (inside the same transaction).
+erasure_hooks: list[Callable[[User], None]] = []
+
+
+def register_erasure_hook(function: Callable[[User], None]) -> Callable[[User], None]:
+    erasure_hooks.append(function)
+    return function
 
 
 def last_facilitator_spaces(user: User) -> list[str]:
@@ -133,6 +144,9 @@ def do_erase_account(user: User, *, delete_posts: bool = False) -> dict[str, int
     counts = {"posts": len(posts), "posts_deleted": len(posts) if delete_posts else 0,
               "acceptances": db.session.scalar(sa.select(sa.func.count(Acceptance.id))
                                                .where(Acceptance.user_id == user.id)) or 0}
+
+    for hook in erasure_hooks:
+        hook(user)
 
     # The profile goes first, so that the events recorded below carry no name.
     user.email, user.password_hash, user.locale = None, None, None

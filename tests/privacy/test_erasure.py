@@ -165,3 +165,14 @@ def test_the_delete_page_asks_for_the_password_and_confirmation(app, as_user, sp
 def test_signed_out_visitors_cannot_erase(app, client):
     assert client.delete("/api/v1/me", json={"password": "x"}).status_code == \
         HTTPStatus.UNAUTHORIZED
+
+
+def test_registered_erasure_hooks_run_inside_the_erasure(app, as_user, space, member,
+                                                         monkeypatch):
+    from community.privacy import erasure
+
+    seen = []
+    monkeypatch.setattr(erasure, "erasure_hooks", [lambda user: seen.append(
+        (user.id, user.email))])
+    as_user(member).delete("/api/v1/me", json={"password": PASSWORD})
+    assert seen == [(member.id, "mads@example.org")]  # before the profile is emptied
