@@ -64,6 +64,10 @@ def _register_blueprints(app: Flask) -> None:
     from community.agreements import views as agreements_views
     from community.api import common
     from community.extensions import api
+    from community.facilitation import group_api as facilitation_group_api
+    from community.facilitation import group_views as facilitation_group_views
+    from community.facilitation import tools_api as facilitation_tools_api
+    from community.facilitation import tools_views as facilitation_tools_views
     from community.forums import api as forums_api
     from community.forums import views as forums_views
     from community.live import bp as live_bp
@@ -82,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_views.bp)
     app.register_blueprint(live_bp)
     app.register_blueprint(privacy_views.bp)
+    app.register_blueprint(facilitation_tools_views.bp)
+    app.register_blueprint(facilitation_group_views.bp)
     common.init(app)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(spaces_api.blp)
@@ -90,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(forums_api.blp)
     api.register_blueprint(moderation_api.blp)
     api.register_blueprint(privacy_api.blp)
+    api.register_blueprint(facilitation_tools_api.blp)
+    api.register_blueprint(facilitation_group_api.blp)
 
 
 def _register_template_helpers(app: Flask) -> None:

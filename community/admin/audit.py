@@ -39,6 +39,23 @@ class AuditAction(enum.StrEnum):
     RETENTION_PURGE = "retention:purge"
     USER_EXPORT = "user:export"
     USER_ERASE = "user:erase"
+    ACTIVITY_CREATE = "activity:create"
+    ACTIVITY_UPDATE = "activity:update"
+    ANNOUNCEMENT_CREATE = "announcement:create"
+    LIVE_SESSION_CREATE = "live_session:create"
+    LIVE_SESSION_DELETE = "live_session:delete"
+    RESOURCE_ADD = "resource:add"
+    RESOURCE_DECIDE = "resource:decide"
+    RESOURCE_UPDATE = "resource:update"
+    RESOURCE_CHECK = "resource:check"
+    POST_WHISPER = "post:whisper"
+    MEMBER_NOTE_ADD = "member_note:add"
+    MEMBER_NOTE_DELETE = "member_note:delete"
+    THREAD_SLOW_MODE = "thread:slow_mode"
+    THREAD_TIMER_SET = "thread_timer:set"
+    THREAD_TIMER_CANCEL = "thread_timer:cancel"
+    THREAD_TIMER_RUN = "thread_timer:run"
+    SPACE_ARCHIVE = "space:archive"
 
 
 def record(action: AuditAction, *, actor_id: int | None, target_type: str,

@@ -79,9 +79,14 @@ def can_see_thread(reader: Reader, thread: Thread) -> bool:
 
 def can_see_post(reader: Reader, post: Post) -> bool:
     """Peers see published posts and tombstones; held or rejected ones only their author."""
-    if reader.is_facilitator or post.state in (PostState.PUBLISHED, PostState.REMOVED):
+    if reader.is_facilitator:
         return True
-    return post.author_id == reader.membership.id
+    if post.state not in (PostState.PUBLISHED, PostState.REMOVED):
+        return post.author_id == reader.membership.id
+    if post.thread.kind == ThreadKind.ACTIVITY:  # answers may be hidden until ...
+        from community.facilitation.activities import answer_hidden_from
+        return not answer_hidden_from(reader, post)
+    return True
 
 
 def can_see_post_text(reader: Reader, post: Post) -> bool:
@@ -125,6 +130,9 @@ def require_can_reply(reader: Reader, thread: Thread) -> None:
                         code="replies_closed")
     if thread.state != PostState.PUBLISHED:
         raise Forbidden(_("This thread is waiting for review."), code="thread_pending")
+    if thread.kind == ThreadKind.ACTIVITY:  # answers only between opening and closing
+        from community.facilitation.activities import require_activity_open
+        require_activity_open(thread)
 
 
 def require_can_change(reader: Reader, post: Post) -> None:

@@ -160,6 +160,9 @@ def check_create_post(thread: Thread, membership: Membership, *, body: str | Bod
     replayed = _replay(membership, idempotency_key, request_hash)
     if replayed is not None:
         return replayed
+    from community.facilitation.rhythm import require_slow_mode_allows  # group rhythm
+
+    require_slow_mode_allows(reader, thread)
     if quote_of_id is not None:
         quoted = db.session.get(Post, quote_of_id)
         if quoted is None or quoted.thread_id != thread.id or not access.can_see_post(
@@ -187,7 +190,7 @@ def do_create_post(thread: Thread, reader: Reader, *, body: Body, state: PostSta
         _count_new_post(thread, post)
         notify_mentions(post, mentioned)
     record_event(thread.space_id, "post.created", {"post": _post_payload(post)},
-                 audiences=_audiences(state, membership), subject=f"post:{post.id}")
+                 audiences=_post_audiences(post, state), subject=f"post:{post.id}")
     do_mark_read(membership.id, thread.id, post.id)
     return post
 
@@ -343,6 +346,16 @@ def _audiences(state: PostState, author: Membership | None) -> list[str]:
         author_is_facilitator=bool(author and author.is_facilitator))
 
 
+def _post_audiences(post: Post, state: PostState) -> list[str]:
+    """A member's answer in an activity that hides answers goes live only to the
+    facilitators and its author (community/facilitation/activities.py)."""
+    if post.thread.kind == ThreadKind.ACTIVITY:
+        from community.facilitation.activities import answer_is_private
+        if answer_is_private(post):
+            return _audiences(PostState.PENDING, post.author)
+    return _audiences(state, post.author)
+
+
 def _post_payload(post: Post) -> dict[str, object]:
     return queries.jsonable(queries.public_post_view(post))
 
@@ -358,7 +371,7 @@ def _post_changed(post: Post, event_type: str, *, state: PostState | None = None
     subject = f"post:{post.id}"
     rewrite_subject(post.space_id, subject, payload, ["post.created", "post.updated"])
     record_event(post.space_id, event_type, payload,
-                 audiences=_audiences(state or post.state, post.author), subject=subject)
+                 audiences=_post_audiences(post, state or post.state), subject=subject)
 
 
 def _with_mentions(space_id: int, body: Body) -> tuple[str, set[int]]:

@@ -88,7 +88,16 @@ def get_last_read(membership_id: int, thread_id: int) -> int:
 def _post_visibility(reader: Reader) -> sa.ColumnElement[bool]:
     if reader.is_facilitator:
         return sa.true()
-    return sa.or_(Post.state.in_(_VISIBLE_TO_PEERS), Post.author_id == reader.membership.id)
+    return sa.and_(sa.or_(Post.state.in_(_VISIBLE_TO_PEERS),
+                          Post.author_id == reader.membership.id),
+                   visible_answers(reader))
+
+
+def visible_answers(reader: Reader) -> sa.ColumnElement[bool]:
+    """Activity answers the reader may not see yet are left out (community/facilitation)."""
+    from community.facilitation.activities import visible_answers_clause
+
+    return visible_answers_clause(reader)
 
 
 def list_posts(reader: Reader, thread: Thread, *, after: int | None = None,
@@ -131,7 +140,7 @@ def list_member_posts(reader: Reader, author: Membership, *, before: int | None 
                       limit: int = POSTS_PER_PAGE) -> Page:
     """A member's published posts in the space, newest first."""
     query = (sa.select(Post).where(Post.author_id == author.id,
-                                   Post.state == PostState.PUBLISHED)
+                                   Post.state == PostState.PUBLISHED, visible_answers(reader))
              .options(joinedload(Post.thread)).order_by(Post.id.desc()).limit(limit + 1))
     if before is not None:
         query = query.where(Post.id < before)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from community.extensions import db
+from community.forums import queries
 from community.forums.access import Reader
 from community.forums.models import Post, PostState
 from community.spaces.models import Membership
@@ -45,7 +46,8 @@ def search_posts(reader: Reader, query: str, *, before: int | None = None,
                             .select_from(sa.table("post_search"))
                             .where(sa.literal_column("post_search").op("MATCH")(fts)))
     stmt = (sa.select(Post).where(match, Post.space_id == reader.space.id,
-                                  Post.state == PostState.PUBLISHED)
+                                  Post.state == PostState.PUBLISHED,
+                                  queries.visible_answers(reader))
             .options(joinedload(Post.thread), joinedload(Post.author).joinedload(Membership.user))
             .order_by(Post.id.desc()).limit(limit + 1))
     if before is not None:

@@ -1,0 +1,1 @@
+"""Facilitator tools: activities, announcements, live sessions, resources, and more."""
