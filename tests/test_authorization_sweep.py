@@ -389,10 +389,135 @@ TABLE: dict[str, list[Row]] = {
                                         managing(admin=OK))],
     "api_moderation.update_settings": [Row("PATCH", "/api/v1/spaces/{space}/moderation",
                                            managing(admin=OK), json={"flag_threshold": 3})],
+    # facilitation: conversations, whispers, notes, rhythm, archive, participation
+    "facilitation_group.conversation_list": [
+        Row("GET", "/spaces/{space}/conversations", forum()),
+        Row("POST", "/spaces/{space}/conversations", forum(facilitator=FB),
+            form={"body": "Hello facilitators"})],
+    "facilitation_group.conversation": [
+        Row("GET", "/conversations/{fg_conversation}", forum()),
+        Row("POST", "/conversations/{fg_conversation}", forum(), form={"body": "More"})],
+    "facilitation_group.whisper": [Row("POST", "/threads/{thread}/whisper", forum(member=FB),
+                                       form={"body": "Between us"})],
+    "facilitation_group.member_notes": [
+        Row("GET", "/spaces/{space}/members/{member_membership}/notes", forum(member=FB)),
+        Row("POST", "/spaces/{space}/members/{member_membership}/notes", forum(member=FB),
+            form={"body": "A note"})],
+    "facilitation_group.delete_note": [Row("POST", "/spaces/{space}/notes/{fg_note}/delete",
+                                           forum(member=FB))],
+    "facilitation_group.slow_mode": [Row("POST", "/threads/{thread}/slow-mode",
+                                         forum(member=FB), form={"minutes": 5})],
+    "facilitation_group.timers": [
+        Row("GET", "/spaces/{space}/timers", forum(member=FB)),
+        Row("POST", "/spaces/{space}/timers", forum(member=FB),
+            form={"action": "close", "run_at": "{fg_run_at_local}", "thread_id": "{thread}"})],
+    "facilitation_group.cancel_timer": [Row("POST", "/spaces/{space}/timers/{fg_timer}/cancel",
+                                            forum(member=FB))],
+    "facilitation_group.archive_space": [
+        Row("GET", "/spaces/{space}/archive", managing()),
+        Row("POST", "/spaces/{space}/archive", managing(), form={"read_days": 3})],
+    "facilitation_group.participation_overview": [Row("GET", "/spaces/{space}/participation",
+                                                      forum(member=FB))],
+    "api_facilitation_group.list_conversations": [
+        Row("GET", "/api/v1/spaces/{space}/conversations", forum())],
+    "api_facilitation_group.start_conversation": [
+        Row("POST", "/api/v1/spaces/{space}/conversations", forum(facilitator=FB),
+            json={"body": "Hello"})],
+    "api_facilitation_group.list_messages": [
+        Row("GET", "/api/v1/conversations/{fg_conversation}/messages", forum())],
+    "api_facilitation_group.send_message": [
+        Row("POST", "/api/v1/conversations/{fg_conversation}/messages", forum(),
+            json={"body": "More"})],
+    "api_facilitation_group.create_whisper": [
+        Row("POST", "/api/v1/threads/{thread}/whispers", forum(member=FB),
+            json={"body": "Between us"})],
+    "api_facilitation_group.list_notes": [
+        Row("GET", "/api/v1/spaces/{space}/members/{member_membership}/notes",
+            forum(member=FB))],
+    "api_facilitation_group.add_note": [
+        Row("POST", "/api/v1/spaces/{space}/members/{member_membership}/notes",
+            forum(member=FB), json={"body": "A note"})],
+    "api_facilitation_group.delete_note": [
+        Row("DELETE", "/api/v1/spaces/{space}/notes/{fg_note}", forum(member=FB))],
+    "api_facilitation_group.set_slow_mode": [
+        Row("PUT", "/api/v1/threads/{thread}/slow-mode", forum(member=FB),
+            json={"minutes": 5})],
+    "api_facilitation_group.list_timers": [
+        Row("GET", "/api/v1/spaces/{space}/timers", forum(member=FB))],
+    "api_facilitation_group.add_timer": [
+        Row("POST", "/api/v1/spaces/{space}/timers", forum(member=FB),
+            json={"action": "close", "run_at": "{fg_run_at}", "thread_id": "{thread}"})],
+    "api_facilitation_group.cancel_timer": [
+        Row("DELETE", "/api/v1/spaces/{space}/timers/{fg_timer}", forum(member=FB))],
+    "api_facilitation_group.get_archive": [
+        Row("GET", "/api/v1/spaces/{space}/archive", managing())],
+    "api_facilitation_group.archive_space": [
+        Row("POST", "/api/v1/spaces/{space}/archive", managing(), json={"read_days": 3})],
+    "api_facilitation_group.get_participation": [
+        Row("GET", "/api/v1/spaces/{space}/participation", forum(member=FB))],
     # documents
     "api-docs.openapi_json": [Row("GET", "/api/v1/openapi.json", everyone())],
     # browser libraries from node_modules (community/live.py)
     "live.vendor": [Row("GET", "/static/vendor/socket.io.min.js", everyone())],
+    # facilitation: activities, announcements, live sessions, resources
+    "facilitation_tools.activity_list": [Row("GET", "/spaces/{space}/activities", forum())],
+    "facilitation_tools.activity_new": [
+        Row("GET", "/spaces/{space}/activities/new", forum(member=FB)),
+        Row("POST", "/spaces/{space}/activities/new", forum(member=FB), form={
+            "title": "Values", "prompt": "Which?", "dots": "self_awareness",
+            "visibility": "open", "closes_at": "2099-01-01T10:00"})],
+    "facilitation_tools.announcement_new": [
+        Row("GET", "/spaces/{space}/announcements/new", forum(member=FB)),
+        Row("POST", "/spaces/{space}/announcements/new", forum(member=FB),
+            form={"title": "News", "body": "Hello", "pinned": "y"})],
+    "facilitation_tools.session_list": [
+        Row("GET", "/spaces/{space}/sessions", forum()),
+        Row("POST", "/spaces/{space}/sessions", forum(member=FB), form={
+            "title": "Drop-in", "starts_at": "2099-01-01T10:00",
+            "ends_at": "2099-01-01T11:00"})],
+    "facilitation_tools.session_delete": [Row("POST", "/sessions/{live_session}/delete",
+                                              forum(member=FB))],
+    "facilitation_tools.resource_list": [
+        Row("GET", "/spaces/{space}/resources", forum()),
+        Row("POST", "/spaces/{space}/resources", forum(), form={
+            "title": "Atlas", "url": "https://example.org/a", "dots": "self_awareness"})],
+    "facilitation_tools.resource_edit": [
+        Row("GET", "/resources/{resource}/edit", forum(member=FB)),
+        Row("POST", "/resources/{resource}/edit", forum(member=FB), form={
+            "title": "Atlas", "url": "https://example.org/a", "dots": "self_awareness"})],
+    "facilitation_tools.resource_action": [Row("POST", "/resources/{resource}/check",
+                                               forum(member=FB))],
+    "api_facilitation_tools.list_templates": [Row("GET", "/api/v1/activity-templates",
+                                                  signed_in())],
+    "api_facilitation_tools.list_activities": [Row("GET", "/api/v1/spaces/{space}/activities",
+                                                   forum())],
+    "api_facilitation_tools.create_activity": [Row(
+        "POST", "/api/v1/spaces/{space}/activities", forum(member=FB),
+        json={"template": "values", "closes_at": "2099-01-01T10:00:00+00:00"})],
+    "api_facilitation_tools.get_activity": [Row("GET", "/api/v1/activities/{activity}",
+                                                forum())],
+    "api_facilitation_tools.update_activity": [Row(
+        "PATCH", "/api/v1/activities/{activity}", forum(member=FB), json={"visibility": "open"})],
+    "api_facilitation_tools.create_announcement": [Row(
+        "POST", "/api/v1/spaces/{space}/announcements", forum(member=FB),
+        json={"title": "News", "body": "Hello", "pinned": True})],
+    "api_facilitation_tools.list_live_sessions": [Row(
+        "GET", "/api/v1/spaces/{space}/live-sessions", forum())],
+    "api_facilitation_tools.create_live_session": [Row(
+        "POST", "/api/v1/spaces/{space}/live-sessions", forum(member=FB), json={
+            "title": "Drop-in", "starts_at": "2099-01-01T10:00:00+00:00",
+            "ends_at": "2099-01-01T11:00:00+00:00"})],
+    "api_facilitation_tools.delete_live_session": [Row(
+        "DELETE", "/api/v1/live-sessions/{live_session}", forum(member=FB))],
+    "api_facilitation_tools.list_resources": [Row("GET", "/api/v1/spaces/{space}/resources",
+                                                  forum())],
+    "api_facilitation_tools.create_resource": [Row(
+        "POST", "/api/v1/spaces/{space}/resources", forum(), json={
+            "title": "Atlas", "url": "https://example.org/a", "dots": "self_awareness"})],
+    "api_facilitation_tools.get_resource": [Row("GET", "/api/v1/resources/{resource}",
+                                                forum())],
+    "api_facilitation_tools.update_resource": [Row(
+        "PATCH", "/api/v1/resources/{resource}", forum(member=FB), json={"checked": True})],
 }
 
 # Endpoints that are not the app's own (static files are served to anyone).
@@ -448,10 +573,14 @@ def build_world(facilitator, member, other_member, outsider, admin) -> dict[str,
     factories.make_token(user=member)
     notification = db.session.scalar(db.select(Notification).where(
         Notification.user_id == member.id))
+    from tests.facilitation.sweep_world_tools import tools_world
     from tests.moderation.sweep_world import moderation_world
+    from tests.facilitation.sweep_world import group_world
 
     return {
         **moderation_world(space.id, post.id, facilitator, other_member, admin),
+        **group_world(space, thread, facilitator, member),
+        **tools_world(space.id, facilitator),
         "space": space.id, "join_space": join_space.id, "thread": thread.id, "post": post.id,
         "member_id": member.id, "other_member_id": other_member.id,
         "member_membership": membership.id, "invitation_id": invitation.id,
