@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from community import create_app
 from community.errors import AppError
 from community.extensions import db
+from community.facilitation.group_cli import timers_command
 from community.moderation.cli import moderation_cli
 from community.privacy.cli import digest_command, notify_command, purge_command
 
@@ -32,6 +33,7 @@ def cli() -> None:
 cli.add_command(moderation_cli)
 for _command in (purge_command, notify_command, digest_command):
     cli.add_command(_command)
+cli.add_command(timers_command)  # community/facilitation/group_cli.py
 
 
 def main() -> None:

@@ -573,9 +573,9 @@ def build_world(facilitator, member, other_member, outsider, admin) -> dict[str,
     factories.make_token(user=member)
     notification = db.session.scalar(db.select(Notification).where(
         Notification.user_id == member.id))
+    from tests.facilitation.sweep_world import group_world
     from tests.facilitation.sweep_world_tools import tools_world
     from tests.moderation.sweep_world import moderation_world
-    from tests.facilitation.sweep_world import group_world
 
     return {
         **moderation_world(space.id, post.id, facilitator, other_member, admin),

@@ -24,6 +24,7 @@ class PostState(enum.StrEnum):
     PENDING = "pending"  # held for review (set by moderation)
     REJECTED = "rejected"
     REMOVED = "removed"  # a tombstone; the text stays for facilitators
+    WHISPER = "whisper"  # a facilitator-only reply (facilitation/notes.py)
 
 
 class RemovedBy(enum.StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from community.accounts.models import User
 from community.agreements.queries import require_accepted
 from community.errors import Forbidden, NotFound
@@ -30,6 +32,12 @@ def access_space_by_id(user: User, space_id: int,
     if not allows(permission, role, is_admin=user.is_admin):
         raise Forbidden()
     if permission in (Permission.READ_CONTENT, Permission.POST):
+        if role == SpaceRole.MEMBER and space.archived_at is not None:
+            from community.facilitation.archive import member_read_ended
+
+            if member_read_ended(space):
+                raise Forbidden(_("This space was archived; reading has ended."),
+                                code="archive_closed")
         require_accepted(user, space)
     active = membership if membership is not None and membership.is_active else None
     return space, active
