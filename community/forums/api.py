@@ -47,6 +47,7 @@ from community.forums.schemas import (
     ThreadSchema,
     ThreadUpdateSchema,
 )
+from community.realtime.retention import require_within_window
 
 blp = api_blueprint("api_forums", __name__, "Threads, posts, search and the event stream.")
 
@@ -255,10 +256,12 @@ def search_space(args: dict[str, Any], space_id: int):  # type: ignore[no-untype
 @login_required
 @blp.arguments(EventArgs, location="query")
 @blp.response(HTTPStatus.OK, EventListSchema)
-@_errors()
+@_errors(HTTPStatus.GONE)
 def list_events(args: dict[str, Any], space_id: int):  # type: ignore[no-untyped-def]
-    """The stored live events after `after` that the caller may see, in order."""
+    """The stored live events after `after` that the caller may see, in order; 410
+    `gap_too_large` when some after `after` were pruned (the client reloads)."""
     reader = access_space_content(current_user, space_id)
+    require_within_window(space_id, args["after"])
     events = queries.list_events(reader, after=args["after"], limit=args["limit"] + 1)
     more = len(events) > args["limit"]
     events = events[:args["limit"]]

@@ -18,8 +18,12 @@ under one lock, for the connections of this process:
   does not know the sids on other processes; a room names them all.
 - **Presence.** Each process announces who is subscribed on it (`_presence`, the
   shown names of members who show their presence); every process merges the
-  announcements and sends the space's `presence` to its own connections. Announcements
-  are repeated by a heartbeat and forgotten when a process stops repeating them.
+  announcements and sends the space's `presence` to its own connections when the merged
+  list changed. A process announces a space at most once per PRESENCE_INTERVAL (a
+  quiet space at once, a busy one with the next tick), and a member who subscribes gets
+  the full list for themselves at once: 1,000 members joining is not 1,000 broadcasts
+  of a 1,000-name list. Announcements are repeated by a heartbeat and forgotten when a
+  process stops repeating them.
 
 Two faults are handled here as well:
 
@@ -29,16 +33,25 @@ Two faults are handled here as well:
   packets waiting is closed (its TCP socket shut down, which frees the writer); the
   client reconnects and catches up from the database like after any disconnect.
 - **Redis going away.** Emits published while the queue is down (or before a restarted
-  Redis has our subscription again) never reach the other processes. After the
-  listener subscribes again, `on_resubscribe` (the server's resync) holds live events
-  for every subscription, replays what the database has after the last event each one
-  was given, and goes live again: the same switch-over as `subscribe`.
+  Redis has our subscription again) never reach the other processes; a process still
+  delivers its own emits locally. When the listener loses Redis (`queue_lost`), every
+  subscription remembers where it stood: the oldest of the last few events it was given
+  (an overlap, since publishes of different processes may arrive slightly out of id
+  order) and, from then on, every id it is given. When Redis *confirms* the subscription
+  again (the `subscribe` reply on the listener's own connection, whether our retry loop
+  or redis-py reconnected), `queue_found` holds live events for every subscription right
+  there in the listener, before the next message is handled; `on_resubscribe` (the
+  server's resync) then replays from the database what each was not given, skipping the
+  ids it was given, and goes live: the same switch-over as `subscribe`. Reading the
+  database only after the confirmation matters: anything published before it may have
+  been lost, and anything published after it is held.
 
 Control emits (names starting with "_") are never sent to clients.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import logging
@@ -58,9 +71,12 @@ REVOKE = "_revoke"
 PRESENCE = "_presence"
 PRESENCE_TTL = 90.0  # seconds an announcement of another process stays valid
 HEARTBEAT = 30.0
+PRESENCE_INTERVAL = 1.0  # at most one announcement per space and process this often
+PRESENCE_TICK = 0.25
 NAMESPACE = "/"
 log = logging.getLogger(__name__)
 MAX_BACKLOG = 256  # packets queued for one connection before it is closed as too slow
+RECENT = 16  # ids remembered per subscription: the overlap of a resync
 
 
 @dataclass
@@ -78,6 +94,12 @@ class Subscription:
     last_sent: int = 0  # the newest event this connection has been given (resync)
     held: list[dict[str, Any]] = field(default_factory=list)
     revoked: str | None = None  # the reason, once revoked
+    # Resync after the message queue was lost (see the module docstring):
+    recent: collections.deque[int] = field(
+        default_factory=lambda: collections.deque(maxlen=RECENT))  # last ids given
+    since: int | None = None  # replay after this id when the queue is back
+    given_since: set[int] = field(default_factory=set)  # ids given after `since`
+    resync_pending: bool = False  # the queue came back while this one was catching up
 
     def rooms(self) -> list[str]:
         return [rooms.room_name(self.space_id, a) for a in self.audiences]
@@ -105,6 +127,15 @@ class Delivery(Manager):
         self._presence_seq = itertools.count()
         self.max_backlog = MAX_BACKLOG
         self.too_slow = 0  # connections closed for not reading (for tests and logs)
+        self.queue_down = False  # the listener lost the message queue (RedisDelivery)
+        self._by_space: dict[int, dict[str, Subscription]] = {}  # live subscriptions here
+        self._announced_at: dict[int, float] = {}
+        self._to_announce: dict[int, bool] = {}  # space -> ask, waiting for the interval
+        self._broadcast: dict[int, list[dict[str, Any]]] = {}  # last list sent per space
+
+    def initialize(self) -> None:
+        super().initialize()
+        self.server.start_background_task(self.presence_loop)
 
     # --- connections ----------------------------------------------------------------
 
@@ -119,8 +150,9 @@ class Delivery(Manager):
             connection = self.connections.pop(sid, None)
             if connection is None:
                 return []
-            for sub in connection.subscriptions.values():
+            for space_id, sub in connection.subscriptions.items():
                 sub.revoked = sub.revoked or "disconnected"
+                self._by_space.get(space_id, {}).pop(sid, None)
             return list(connection.subscriptions)
 
     # --- subscriptions --------------------------------------------------------------
@@ -133,12 +165,15 @@ class Delivery(Manager):
                 return False
             self._end(sid, connection, sub.space_id)
             connection.subscriptions[sub.space_id] = sub
+            self._space_subs(sub.space_id)[sid] = sub
             for room in sub.rooms():
                 self.basic_enter_room(sid, NAMESPACE, room)
             return True
 
-    def go_live(self, sid: str, sub: Subscription, replayed_through: int) -> int | None:
-        """Send the held events above what the replay reached; None if revoked meanwhile.
+    def go_live(self, sid: str, sub: Subscription, replayed_through: int,
+                given: set[int] | frozenset[int] = frozenset()) -> int | None:
+        """Send the held events above what the replay reached (and not in `given`, the ids
+        a resync knows were sent already); None if revoked meanwhile.
 
         Returns the id of the last event the connection has now been given.
         """
@@ -148,17 +183,71 @@ class Delivery(Manager):
                     sub.space_id) is not sub:
                 return None
             last = replayed_through
-            seen: set[int] = set()
+            seen: set[int] = set(given)
+            sent: set[int] = set()
             for event in sorted(sub.held, key=lambda e: e["id"]):
                 if event["id"] > replayed_through and event["id"] not in seen:
                     seen.add(event["id"])
+                    sent.add(event["id"])
                     super().emit("event", event, NAMESPACE, room=sid)
+                    sub.recent.append(event["id"])
                     last = max(last, event["id"])
             sub.held.clear()
             sub.floor = replayed_through
             sub.last_sent = max(sub.last_sent, last)
             sub.catching_up = False
+            if self.queue_down or sub.resync_pending:
+                # What other processes publish now may never arrive: replay from here.
+                sub.since, sub.given_since = replayed_through, sent
+            else:
+                sub.since, sub.given_since = None, set()
             return last
+
+    # --- the message queue lost and found (RedisDelivery's listener calls these) -----
+
+    def queue_lost(self) -> None:
+        """Every subscription remembers where it stood, for the resync."""
+        with self.lock:
+            self.queue_down = True
+            for connection in self.connections.values():
+                for sub in connection.subscriptions.values():
+                    if sub.since is None and not sub.catching_up:
+                        sub.since = min(sub.recent, default=sub.last_sent)
+                        sub.given_since = set(sub.recent)
+
+    def queue_found(self) -> list[tuple[str, Connection, Subscription]]:
+        """The queue confirmed our subscription: hold live events for every subscription
+        and return them, to be caught up from the database (the server's resync).
+        Subscriptions in the middle of `subscribe` are resynced once they are live."""
+        plan = []
+        with self.lock:
+            self.queue_down = False
+            for sid, connection in self.connections.items():
+                for sub in connection.subscriptions.values():
+                    if sub.revoked:
+                        continue
+                    if sub.catching_up:
+                        sub.resync_pending = True
+                        continue
+                    if sub.since is None:  # lost without our noticing: the overlap
+                        sub.since = min(sub.recent, default=sub.last_sent)
+                        sub.given_since = set(sub.recent)
+                    sub.catching_up = True
+                    plan.append((sid, connection, sub))
+        return plan
+
+    def queue_found_for(self, sid: str,
+                        sub: Subscription) -> list[tuple[str, Connection, Subscription]]:
+        """queue_found for one subscription that was catching up when the queue came back."""
+        with self.lock:
+            connection = self.connections.get(sid)
+            if sub.revoked or connection is None or sub.catching_up:
+                return []
+            if sub.since is None:
+                sub.since = min(sub.recent, default=sub.last_sent)
+                sub.given_since = set(sub.recent)
+            sub.catching_up = True
+            return [(sid, connection, sub)]
 
     def end(self, sid: str, space_id: int) -> Subscription | None:
         with self.lock:
@@ -168,6 +257,7 @@ class Delivery(Manager):
     def _end(self, sid: str, connection: Connection, space_id: int) -> Subscription | None:
         sub = connection.subscriptions.pop(space_id, None)
         if sub is not None:
+            self._by_space.get(space_id, {}).pop(sid, None)
             sub.revoked = sub.revoked or "unsubscribed"
             sub.held.clear()
             for room in sub.rooms():
@@ -216,6 +306,9 @@ class Delivery(Manager):
                         slow.append(eio_sid)
                     else:
                         sub.last_sent = max(sub.last_sent, event_id)
+                        sub.recent.append(event_id)
+                        if sub.since is not None:
+                            sub.given_since.add(event_id)
             super().emit(event, data, namespace, room=room, skip_sid=_Members(skip),
                          callback=callback)
         for eio_sid in slow:
@@ -275,40 +368,68 @@ class Delivery(Manager):
 
     # --- presence -------------------------------------------------------------------
 
+    def _space_subs(self, space_id: int) -> dict[str, Subscription]:
+        return self._by_space.setdefault(space_id, {})
+
     def local_presence(self, space_id: int) -> list[dict[str, Any]]:
         with self.lock:
             seen: dict[int, dict[str, Any]] = {}
-            for connection in self.connections.values():
-                sub = connection.subscriptions.get(space_id)
-                if sub is not None and not sub.revoked and sub.visible:
+            for sub in self._by_space.get(space_id, {}).values():
+                if not sub.revoked and sub.visible:
                     seen[sub.membership_id] = {"membership_id": sub.membership_id,
                                                "name": sub.name}
             return list(seen.values())
 
     def announce(self, space_id: int, *, ask: bool = False) -> None:
-        """Tell every process who is here on this one (through the queue, if any)."""
+        """This process's presence in the space changed: tell every process (through the
+        queue, if any) — at once if the space was quiet, else with the next tick, so that
+        1,000 members joining cost one announcement per PRESENCE_INTERVAL, not 1,000."""
+        now = time.monotonic()
+        with self.lock:
+            due = now - self._announced_at.get(space_id, -PRESENCE_INTERVAL) \
+                >= PRESENCE_INTERVAL and space_id not in self._to_announce
+            if due:
+                self._announced_at[space_id] = now
+            else:
+                self._to_announce[space_id] = self._to_announce.get(space_id, False) or ask
+        if due:
+            self._announce_now(space_id, ask)
+
+    def _announce_now(self, space_id: int, ask: bool = False) -> None:
         self.server.emit(PRESENCE, {"process": self.process_id, "space_id": space_id,
                                     "online": self.local_presence(space_id), "ask": ask,
                                     "seq": next(self._presence_seq)},
                          to=rooms.room_name(space_id, rooms.SPACE))
 
+    def send_presence(self, sid: str, space_id: int) -> None:
+        """The space's full presence list to one connection (a member who just joined)."""
+        super().emit("presence", {"space_id": space_id, "online": self.online(
+            space_id, fresh=True)}, NAMESPACE, room=sid)
+
     def _presence(self, data: dict[str, Any]) -> None:
+        """An announcement (ours or another process's): the space's connections here get
+        the merged list if it changed."""
         space_id, process = data.get("space_id"), data.get("process")
         if not isinstance(space_id, int) or not isinstance(process, str):
             return
         now = time.monotonic()
         with self.lock:
             self._announcements[(process, space_id)] = (now, list(data.get("online") or []))
-            participants = list(self.get_participants(
-                NAMESPACE, rooms.room_name(space_id, rooms.SPACE)))
-        if data.get("ask") and process != self.process_id and participants:
-            self.server.start_background_task(self.announce, space_id)
-        if participants:
-            super().emit("presence", {"space_id": space_id, "online": self.online(space_id)},
-                         NAMESPACE, room=rooms.room_name(space_id, rooms.SPACE))
+            here = bool(self._by_space.get(space_id))
+        if data.get("ask") and process != self.process_id and here:
+            self.announce(space_id)
+        if here:
+            online = self.online(space_id)
+            with self.lock:
+                changed = self._broadcast.get(space_id) != online
+                self._broadcast[space_id] = online
+            if changed:
+                super().emit("presence", {"space_id": space_id, "online": online},
+                             NAMESPACE, room=rooms.room_name(space_id, rooms.SPACE))
 
-    def online(self, space_id: int) -> list[dict[str, Any]]:
-        """Everyone shown as here in the space, over every live process, by name."""
+    def online(self, space_id: int, *, fresh: bool = False) -> list[dict[str, Any]]:
+        """Everyone shown as here in the space, over every live process, by name (`fresh`:
+        this process's own part as it is now, not as last announced)."""
         now = time.monotonic()
         merged: dict[int, dict[str, Any]] = {}
         with self.lock:
@@ -316,19 +437,39 @@ class Delivery(Manager):
                 if process != self.process_id and now - when > PRESENCE_TTL:
                     del self._announcements[(process, sid_space)]
                     continue
-                if sid_space == space_id:
+                if sid_space == space_id and not (fresh and process == self.process_id):
                     for entry in entries:
                         merged[entry["membership_id"]] = entry
+            if fresh:
+                for entry in self.local_presence(space_id):
+                    merged[entry["membership_id"]] = entry
         return sorted(merged.values(), key=lambda e: (e["name"].casefold(), e["membership_id"]))
 
-    def heartbeat(self) -> None:
-        """Repeat this process's announcements, so that peers keep (and late ones learn) them."""
+    def presence_loop(self) -> None:
+        """Send the announcements that waited for their interval; every HEARTBEAT repeat
+        all of this process's, so that peers keep (and late ones learn) them."""
+        beat = time.monotonic()
         while True:
-            self.server.sleep(HEARTBEAT)
+            self.server.sleep(PRESENCE_TICK)
+            now = time.monotonic()
             with self.lock:
-                spaces = {s for c in self.connections.values() for s in c.subscriptions}
-            for space_id in spaces:
-                self.announce(space_id)
+                waiting = {s: ask for s, ask in self._to_announce.items()
+                           if now - self._announced_at.get(s, -PRESENCE_INTERVAL)
+                           >= PRESENCE_INTERVAL}
+                for space_id in waiting:
+                    del self._to_announce[space_id]
+                    self._announced_at[space_id] = now
+                if now - beat >= HEARTBEAT:
+                    beat = now
+                    for space_id in self._by_space:
+                        waiting.setdefault(space_id, False)
+                for space_id in [s for s, subs in self._by_space.items() if not subs]:
+                    del self._by_space[space_id]
+            for space_id, ask in waiting.items():
+                try:
+                    self._announce_now(space_id, ask)
+                except Exception:  # e.g. the queue is down: the heartbeat repeats it
+                    log.exception("presence of space %s not announced", space_id)
 
 
 class _Members(list):  # type: ignore[type-arg]
@@ -343,7 +484,6 @@ class _Members(list):  # type: ignore[type-arg]
         return sid in self.members
 
 
-RESUBSCRIBE_DELAY = 0.5  # seconds after SUBSCRIBE before the database is read again
 MAX_RETRY_SLEEP = 5.0
 
 
@@ -354,52 +494,44 @@ class RedisDelivery(RedisManager, Delivery):
     control messages from every process pass the same decisions.
     """
 
-    on_resubscribe: Callable[[], None] | None = None
-
-    def initialize(self) -> None:
-        super().initialize()
-        if not self.write_only:
-            self.server.start_background_task(self.heartbeat)
+    # Called (in a background task) with queue_found()'s plan: the server's resync.
+    on_resubscribe: Callable[[list[tuple[str, Connection, Subscription]]], None] | None = None
 
     def _redis_listen_with_retries(self):  # type: ignore[no-untyped-def]
-        """python-socketio's listener, with two changes: retries at most every few
-        seconds (not up to a minute), and a resync after every subscription but the
-        first, since what was published meanwhile never reached this process."""
-        retry_sleep, subscribed, first = 0.5, False, True
+        """python-socketio's listener, changed in three ways: its pub/sub connection is its
+        own (a failed publish reconnects `self.pubsub` from under it otherwise); it
+        retries at most every few seconds, not up to a minute; and it sees Redis confirm
+        the subscription, every time: the first confirmation starts delivery, every later
+        one (after our retry, or after redis-py reconnected by itself) is a resync."""
+        retry_sleep, confirmed_once = 0.5, False
         while True:
+            pubsub = None
             try:
-                if not subscribed:
-                    self._redis_connect()
-                    self._watch_reconnects()
-                    self.pubsub.subscribe(self.channel)
-                    subscribed, retry_sleep = True, 0.5
-                    if not first and self.on_resubscribe is not None:
-                        self.server.start_background_task(self._resync_later)
-                    first = False
-                yield from self.pubsub.listen()
+                self._redis_connect()
+                pubsub = self.redis.pubsub(ignore_subscribe_messages=False)
+                pubsub.subscribe(self.channel)
+                for message in pubsub.listen():
+                    if message.get("type") == "subscribe":
+                        retry_sleep = 0.5
+                        if confirmed_once:
+                            self._resync()
+                        confirmed_once = True
+                    elif message.get("type") == "message":
+                        yield message
             except Exception as exc:
+                self.queue_lost()
                 self._get_logger().error("Cannot receive from redis... retrying in %s s (%s)",
                                          retry_sleep, exc)
-                subscribed = False
                 self.server.sleep(retry_sleep)
                 retry_sleep = min(retry_sleep * 2, MAX_RETRY_SLEEP)
+            finally:
+                if pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        pubsub.close()
 
-    def _watch_reconnects(self) -> None:
-        """redis-py reconnects a pub/sub connection by itself (and subscribes again) when
-        Redis comes back fast, without the listener seeing an error: resync then too."""
-        pubsub = self.pubsub
-        resubscribe = pubsub.on_connect
-
-        def on_connect(connection: Any) -> None:
-            resubscribe(connection)
-            if self.on_resubscribe is not None:
-                self.server.start_background_task(self._resync_later)
-
-        pubsub.on_connect = on_connect  # registered on the connection at its first use
-
-    def _resync_later(self) -> None:
-        # SUBSCRIBE is sent, not yet confirmed: wait a little, so that whatever commits
-        # after the database read below is published to a subscribed listener.
-        self.server.sleep(RESUBSCRIBE_DELAY)
+    def _resync(self) -> None:
+        """In the listener, before it handles the next message: hold every subscription's
+        live events, then catch them up from the database in the background."""
+        plan = self.queue_found()
         if self.on_resubscribe is not None:
-            self.on_resubscribe()
+            self.server.start_background_task(self.on_resubscribe, plan)

@@ -9,11 +9,14 @@ client whose last seen event is at or below it is told `gap_too_large` and reloa
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from http import HTTPStatus
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from community.database import utcnow
+from community.errors import AppError
 from community.extensions import db
 from community.realtime.models import Event, EventHorizon
 
@@ -29,6 +32,22 @@ def pruned_through(space_id: int) -> int:
 def gap_too_large(space_id: int, last_event_id: int) -> bool:
     """True when events after `last_event_id` have been pruned, so replay would miss some."""
     return last_event_id < pruned_through(space_id)
+
+
+class GapTooLarge(AppError):
+    """Events after the client's last one were pruned: it must reload (410 Gone)."""
+
+    status = HTTPStatus.GONE
+    code = "gap_too_large"
+
+    def default_message(self) -> str:
+        return _("Too much has happened since. Reload the page.")
+
+
+def require_within_window(space_id: int, after: int) -> None:
+    """Raise GapTooLarge when replay after `after` would miss pruned events."""
+    if gap_too_large(space_id, after):
+        raise GapTooLarge()
 
 
 def newest_event_id(space_id: int) -> int:

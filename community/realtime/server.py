@@ -285,22 +285,21 @@ def on_subscribe(sid: str, connection: Connection, user: User,
     last_sent = manager.go_live(sid, sub, through)
     if last_sent is None:
         return error("forbidden", _("You no longer have access to this space."))
-    manager.announce(space_id, ask=True)
+    if sub.resync_pending:  # the message queue came back while this one was replaying
+        sub.resync_pending = False
+        plan = manager.queue_found_for(sid, sub)
+        if plan:
+            server.start_background_task(resync, current_app._get_current_object(), plan)
+    manager.send_presence(sid, space_id)  # the whole list for the newcomer now ...
+    manager.announce(space_id, ask=True)  # ... and for everyone at most once a second
     return {"ok": True, "replayed": replayed, "last_event_id": last_sent}
 
 
-def resync(app: Flask) -> None:
-    """After the message queue was lost and found again: every live subscription of this
-    process holds its live events, gets from the database what it was not given (and is
-    authorized again: a revocation may have been lost too), then goes live again."""
+def resync(app: Flask, plan: list[tuple[str, Connection, Subscription]]) -> None:
+    """After the message queue was lost and found again (delivery.queue_found holds the
+    live events of every subscription in `plan`): each is authorized again (a revocation
+    may have been lost too), gets from the database what it was not given, and goes live."""
     manager = manager_of(app)
-    with manager.lock:
-        plan = []
-        for sid, connection in manager.connections.items():
-            for sub in connection.subscriptions.values():
-                if not sub.revoked and not sub.catching_up:
-                    sub.catching_up = True
-                    plan.append((sid, connection, sub))
     server = socketio_of(app).server
     caught_up = 0
     with app.app_context():
@@ -331,18 +330,24 @@ def _catch_up(server: Any, manager: Delivery, sid: str, connection: Connection,
         server.emit("access_revoked", {"space_id": sub.space_id, "reason": "revoked"},
                     to=sid, ignore_queue=True)
         return 0
-    through, replayed = sub.last_sent, 0
+    given = set(sub.given_since)
+    through = sub.since if sub.since is not None else sub.last_sent
+    replayed = 0
     while not sub.revoked:
         batch = list_events(reader, after=through, limit=REPLAY_BATCH)
         for event in batch:
-            server.emit("event", {"id": event.id, "space_id": event.space_id,
-                                  "type": event.type, "data": event.data},
-                        to=sid, ignore_queue=True)
-            through, replayed = event.id, replayed + 1
+            if event.id not in given:
+                server.emit("event", {"id": event.id, "space_id": event.space_id,
+                                      "type": event.type, "data": event.data},
+                            to=sid, ignore_queue=True)
+                given.add(event.id)
+                sub.recent.append(event.id)  # the overlap of a later resync starts here
+                replayed += 1
+            through = event.id
         if len(batch) < REPLAY_BATCH:
             break
     # Held events at or below `through` were in the read (ids of a space commit in order).
-    manager.go_live(sid, sub, through)
+    manager.go_live(sid, sub, through, given)
     return replayed
 
 
