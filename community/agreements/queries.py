@@ -44,15 +44,23 @@ def get_acceptance(user: User, agreement: Agreement) -> Acceptance | None:
 
 
 def missing_agreement(user: User, space: Space | None) -> Agreement | None:
-    """The first current agreement (site, then space) the user has not accepted."""
-    site = get_current_agreement(None)
-    if not has_accepted(user, site):
-        return site
+    """The first current agreement (site, then space) the user has not accepted.
+
+    One query: it runs on every request for a space's content, so the two "newest
+    version" look-ups and the two acceptance checks are folded together.
+    """
+    newest = [sa.select(Agreement.id).where(_scope(None))
+              .order_by(Agreement.version.desc()).limit(1).scalar_subquery()]
     if space is not None:
-        own = get_current_agreement(space.id)
-        if not has_accepted(user, own):
-            return own
-    return None
+        newest.append(sa.select(Agreement.id).where(_scope(space.id))
+                      .order_by(Agreement.version.desc()).limit(1).scalar_subquery())
+    accepted = sa.exists().where(Acceptance.agreement_id == Agreement.id,
+                                 Acceptance.user_id == user.id)
+    rows = db.session.execute(sa.select(Agreement, accepted).where(Agreement.id.in_(newest)))
+    unaccepted = [agreement for agreement, ok in rows if not ok]
+    # The site agreement comes first: a space's agreement is read after the site's.
+    unaccepted.sort(key=lambda agreement: agreement.space_id is not None)
+    return unaccepted[0] if unaccepted else None
 
 
 def require_accepted(user: User, space: Space | None) -> None:
