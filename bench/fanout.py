@@ -190,10 +190,11 @@ class Served:
             if self.process.poll() is not None:
                 raise RuntimeError(self.log.read_text())
             try:
-                requests.get(f"{self.url}/sign-in", timeout=2)
+                requests.get(f"{self.url}/sign-in", timeout=10)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow to answer
                 time.sleep(0.1)
+        self.kill()
         raise RuntimeError("server did not start")
 
     def rss_kb(self) -> int:
@@ -320,6 +321,12 @@ def run_fanout(name: str, spaces: int, per_space: int, rate_per_space: float, se
                 expected_spaces.append(space_index)
         load = LoadClients(urls, members, clients)
         ready_s = load.wait_ready()
+        profile = os.environ.get("FANOUT_PYSPY")  # a file: py-spy samples the posting phase
+        if profile:
+            subprocess.Popen(["py-spy", "record", "-p", str(servers[0].process.pid),
+                              "-d", str(int(seconds) + 3), "-r", "100", "-f", "raw",
+                              "--nonblocking", "-o", profile], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
         rss_idle = sum(s.rss_kb() for s in servers)
         cpu_before = sum(s.cpu_s() for s in servers)
         jobs, owner = [], []
@@ -354,6 +361,7 @@ def run_fanout(name: str, spaces: int, per_space: int, rate_per_space: float, se
         expected = [markers_by_space.get(s, set()) for s in expected_spaces]
         figures = measure(conns, sent, expected)
         figures.update({"workload": name, "connections": len(members), "posts": len(sent),
+                        "subscribe_errors": sum(c.get("subscribe_errors", 0) for c in conns),
                         "post_errors": len(errors), "server_cpu_s": round(cpu_server, 1),
                         "client_cpu_s": round(client_cpu, 1), "connect_s": round(ready_s, 1),
                         "rss_mb": round(rss_idle / 1024, 1), "load": load_average(),

@@ -50,14 +50,13 @@ function start(plan) {
         if (match && !(match[1] in c.got)) c.got[match[1]] = t;
       }
     });
-    socket.on("connect", () => {
-      if (c.ready) c.reconnects++;
-      const url = plan.urls[(m.url_index || 0) + (c.reconnects && plan.failover ? 1 : 0)];
-      void url;
+    const subscribe = () => {
       socket.timeout(60000).emit("subscribe",
         { space_id: m.space_id, last_event_id: c.lastId }, (err, ack) => {
           if (err || !ack || !ack.ok) {
-            console.error("subscribe failed", err, JSON.stringify(ack));
+            c.subscribeErrors = (c.subscribeErrors || 0) + 1;
+            console.error("subscribe failed, retrying", String(err), JSON.stringify(ack));
+            if (socket.connected) setTimeout(subscribe, 500 + Math.random() * 500);
             return;
           }
           if (!c.ready) {
@@ -67,6 +66,10 @@ function start(plan) {
             openOne();
           }
         });
+    };
+    socket.on("connect", () => {
+      if (c.ready) c.reconnects++;
+      subscribe();
     });
     socket.on("connect_error", (e) => { c.connectErrors = (c.connectErrors || 0) + 1; void e; });
   };
@@ -78,7 +81,8 @@ function finish() {
   const out = {
     cpu_s: (cpu.user + cpu.system) / 1e6, wall_s: (now() - wallStart) / 1000,
     conns: conns.map((c) => ({ got: c.got, dups: c.dups, events: c.ids.size,
-                               reconnects: c.reconnects, ready: c.ready })),
+                               reconnects: c.reconnects, ready: c.ready,
+                               subscribe_errors: c.subscribeErrors || 0 })),
   };
   process.stdout.write(JSON.stringify(out) + "\n", () => process.exit(0));
   for (const c of conns) c.socket.close();

@@ -63,7 +63,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from socketio import Manager, RedisManager
+from engineio import packet as eio_packet
+from socketio import Manager, RedisManager, packet
 
 from community.realtime import rooms
 
@@ -152,7 +153,7 @@ class Delivery(Manager):
                 return []
             for space_id, sub in connection.subscriptions.items():
                 sub.revoked = sub.revoked or "disconnected"
-                self._by_space.get(space_id, {}).pop(sid, None)
+                self._leave_space(sid, space_id)
             return list(connection.subscriptions)
 
     # --- subscriptions --------------------------------------------------------------
@@ -257,7 +258,7 @@ class Delivery(Manager):
     def _end(self, sid: str, connection: Connection, space_id: int) -> Subscription | None:
         sub = connection.subscriptions.pop(space_id, None)
         if sub is not None:
-            self._by_space.get(space_id, {}).pop(sid, None)
+            self._leave_space(sid, space_id)
             sub.revoked = sub.revoked or "unsubscribed"
             sub.held.clear()
             for room in sub.rooms():
@@ -283,36 +284,49 @@ class Delivery(Manager):
         if event != "event" or space_id is None or not isinstance(data, dict):
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
                                 callback=callback)
+        if callback is not None:  # events never ask for acknowledgements
+            return super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
+                                callback=callback)
+        # One pass over the room: decide per connection, encode the packet once, queue it.
         slow: list[str] = []
+        skip = () if skip_sid is None else set(skip_sid) if isinstance(
+            skip_sid, list) else {skip_sid}
+        event_id = data.get("id") or 0
+        sockets = self.server.eio.sockets
+        send = self.server._send_eio_packet  # what Manager.emit calls (and test clients see)
+        eio_pkt: list[eio_packet.Packet] | None = None
         with self.lock:
-            skip = set() if skip_sid is None else set(skip_sid) if isinstance(
-                skip_sid, list) else {skip_sid}
-            event_id = data.get("id") or 0
-            sockets = self.server.eio.sockets
+            subs = self._by_space.get(space_id) or {}
             for sid, eio_sid in self.get_participants(namespace, room):
-                sub = self.subscription(sid, space_id)
-                if sub is None or sub.revoked:
-                    skip.add(sid)
-                elif sub.catching_up:
+                sub = subs.get(sid)
+                if sub is None or sub.revoked or sid in skip:
+                    continue
+                if sub.catching_up:
                     sub.held.append(data)
-                    skip.add(sid)
-                elif event_id <= sub.floor:
-                    skip.add(sid)  # already replayed
-                else:
-                    eio_socket = sockets.get(eio_sid)
-                    if eio_socket is not None and \
-                            eio_socket.queue.qsize() >= self.max_backlog:
-                        skip.add(sid)
-                        slow.append(eio_sid)
-                    else:
-                        sub.last_sent = max(sub.last_sent, event_id)
-                        sub.recent.append(event_id)
-                        if sub.since is not None:
-                            sub.given_since.add(event_id)
-            super().emit(event, data, namespace, room=room, skip_sid=_Members(skip),
-                         callback=callback)
+                    continue
+                if event_id <= sub.floor:
+                    continue  # already replayed
+                eio_socket = sockets.get(eio_sid)
+                if eio_socket is not None and eio_socket.queue.qsize() >= self.max_backlog:
+                    slow.append(eio_sid)
+                    continue
+                if eio_pkt is None:
+                    eio_pkt = self._encode(event, data, namespace)
+                sub.last_sent = max(sub.last_sent, event_id)
+                sub.recent.append(event_id)
+                if sub.since is not None:
+                    sub.given_since.add(event_id)
+                for pkt in eio_pkt:
+                    send(eio_sid, pkt)
         for eio_sid in slow:
             self.close_slow(eio_sid)
+
+    def _encode(self, event: str, data: Any, namespace: str) -> list[eio_packet.Packet]:
+        """The Engine.IO packets of one Socket.IO event, as Manager.emit builds them."""
+        encoded = self.server.packet_class(packet.EVENT, namespace=namespace,
+                                           data=[event, data]).encode()
+        return [eio_packet.Packet(eio_packet.MESSAGE, p)
+                for p in (encoded if isinstance(encoded, list) else [encoded])]
 
     def close_slow(self, eio_sid: str) -> None:
         """Close a connection that stopped reading: drop its queue, shut its socket."""
@@ -367,6 +381,13 @@ class Delivery(Manager):
             self.announce(sid_space)
 
     # --- presence -------------------------------------------------------------------
+
+    def _leave_space(self, sid: str, space_id: int) -> None:
+        subs = self._by_space.get(space_id)
+        if subs is not None:
+            subs.pop(sid, None)
+            if not subs:  # nobody here saw the last list: the next one is news
+                self._broadcast.pop(space_id, None)
 
     def _space_subs(self, space_id: int) -> dict[str, Subscription]:
         return self._by_space.setdefault(space_id, {})
@@ -470,18 +491,6 @@ class Delivery(Manager):
                     self._announce_now(space_id, ask)
                 except Exception:  # e.g. the queue is down: the heartbeat repeats it
                     log.exception("presence of space %s not announced", space_id)
-
-
-class _Members(list):  # type: ignore[type-arg]
-    """skip_sid for Manager.emit, which wants a list and only asks `sid not in
-    skip_sid`: answered from a set, so that skipping many connections stays linear."""
-
-    def __init__(self, members: set[str]) -> None:
-        super().__init__(members)
-        self.members = members
-
-    def __contains__(self, sid: object) -> bool:
-        return sid in self.members
 
 
 MAX_RETRY_SLEEP = 5.0

@@ -15,6 +15,9 @@ Configuration (COMMUNITY_ prefix in the environment):
   SOCKET_EVENT_RATE     incoming events per second per connection (default 5)
   SOCKET_EVENT_BURST    ... with bursts up to (default 20)
   TYPING_INTERVAL       seconds between typing notices per user and thread (default 3)
+  SOCKET_PING_INTERVAL  seconds between Engine.IO pings (default 25; a client that does
+                        not answer within 20 s more is dropped)
+  SOCKET_DB_CONCURRENCY socket handlers using the database at once (default 8)
   SOCKET_MAX_BACKLOG    packets queued for one connection before it is closed as a
                         reader that stopped reading (default 256; delivery.py)
   EVENT_RETENTION_DAYS / EVENT_RETENTION_COUNT   the replay window (retention.py)
@@ -22,10 +25,11 @@ Configuration (COMMUNITY_ prefix in the environment):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,6 +89,7 @@ def init_app(app: Flask) -> SocketIO:
     sio.init_app(app, async_mode=app.config.get("ASYNC_MODE") or "threading",
                  client_manager=manager, cors_allowed_origins=allowed_origins(app),
                  max_http_buffer_size=int(app.config.get("SOCKET_MAX_MESSAGE_BYTES", 16384)),
+                 ping_interval=float(app.config.get("SOCKET_PING_INTERVAL") or 25),
                  manage_session=False)
     manager.max_backlog = int(app.config.get("SOCKET_MAX_BACKLOG") or MAX_BACKLOG)
     if isinstance(manager, RedisDelivery):
@@ -96,7 +101,10 @@ def init_app(app: Flask) -> SocketIO:
 
 def _track_transports(eio: Any) -> None:
     """Let each Engine.IO socket know its WebSocket, so that a connection closed for not
-    reading can have its TCP socket shut down (delivery.close_slow)."""
+    reading can have its TCP socket shut down (delivery.close_slow); and never negotiate
+    permessage-deflate: simple-websocket accepts it whenever a client offers it (browsers
+    always do), and then compresses every event once per connection, in Python's zlib,
+    with ~300 KB of compressor state per connection. Events are small; fan-out is not."""
     base = eio._async.get("websocket")
     if base is None:
         return
@@ -107,6 +115,10 @@ def _track_transports(eio: Any) -> None:
             owner = getattr(handler, "__self__", None)
             if owner is not None:
                 owner.community_transport = self
+
+        def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)  # no compression offered
+            return super().__call__(environ, start_response)
 
     eio._async = {**eio._async, "websocket": TrackedWebSocket}  # this server's copy only
 
@@ -213,21 +225,48 @@ def socket_event(handler: Handler) -> Callable[..., dict[str, Any]]:
             return error("unauthorized", _("Please sign in."))
         if not _allowed(connection):
             return error("rate_limited", _("Too many messages. Slow down a little."))
-        user = _caller(connection)
-        if user is None:
-            socketio_of(current_app).server.start_background_task(
-                socketio_of(current_app).server.disconnect, sid, NAMESPACE, ignore_queue=True)
-            return error("unauthorized", _("Please sign in."))
-        if not isinstance(data, dict):
-            return error("invalid", _("Send an object."))
-        try:
-            return handler(sid, connection, user, data)
-        except AppError as exc:
-            body = exc.body()["error"]
-            body.pop("fields", None)
-            return {"ok": False, "error": body}
+        with _database_slot():
+            return _handle(handler, sid, connection, data)
 
     return wrapper
+
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+@contextlib.contextmanager
+def _database_slot() -> Iterator[None]:
+    """At most SOCKET_DB_CONCURRENCY socket handlers of this app use the database at once
+    (each holds a pooled connection until it is done): 1,000 members subscribing together
+    wait here, in line, instead of taking every connection from the posts and pages."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    slots = _slots.get(id(app))
+    if slots is None:
+        slots = _slots.setdefault(id(app), threading.BoundedSemaphore(
+            int(app.config.get("SOCKET_DB_CONCURRENCY") or 8)))
+    with slots:
+        try:
+            yield
+        finally:
+            db.session.close()  # the connection goes back to the pool now
+
+
+def _handle(handler: Handler, sid: str, connection: Connection,
+            data: Any) -> dict[str, Any]:
+    """Re-check the caller, require an object, run the handler; AppErrors become acks."""
+    user = _caller(connection)
+    if user is None:
+        socketio_of(current_app).server.start_background_task(
+            socketio_of(current_app).server.disconnect, sid, NAMESPACE, ignore_queue=True)
+        return error("unauthorized", _("Please sign in."))
+    if not isinstance(data, dict):
+        return error("invalid", _("Send an object."))
+    try:
+        return handler(sid, connection, user, data)
+    except AppError as exc:
+        body = exc.body()["error"]
+        body.pop("fields", None)
+        return {"ok": False, "error": body}
 
 
 def _int(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:

@@ -91,9 +91,9 @@ class Server:
             if self.process.poll() is not None:
                 pytest.fail(f"server exited with {self.process.returncode}:\n{self.output()}")
             try:
-                requests.get(f"{self.url}/sign-in", timeout=2)
+                requests.get(f"{self.url}/sign-in", timeout=10)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow to answer
                 time.sleep(0.1)
         self.stop()
         pytest.fail(f"server did not answer within {STARTUP_SECONDS}s:\n{self.output()}")

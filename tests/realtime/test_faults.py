@@ -232,7 +232,10 @@ def test_a_killed_realtime_process_clients_catch_up_on_the_other_without_gap_or_
 def test_a_client_that_stops_reading_is_closed_and_neither_grows_memory_nor_slows_others(
         app, rig, space, facilitator, member, other_member):
     backlog = 32
-    server = rig.server(extra_env={"COMMUNITY_SOCKET_MAX_BACKLOG": str(backlog)})
+    # Pings far apart: a stalled reader must be closed by the backlog limit, not by
+    # missing a pong (which would also free its queue, after up to 45 s of growth).
+    server = rig.server(extra_env={"COMMUNITY_SOCKET_MAX_BACKLOG": str(backlog),
+                                   "COMMUNITY_SOCKET_PING_INTERVAL": "600"})
     poster = factories.make_token(user=facilitator)
     slow_token = factories.make_token(user=member)
     thread = api(server, poster, "POST", f"/spaces/{space.id}/threads",
