@@ -81,7 +81,9 @@ def can_see_post(reader: Reader, post: Post) -> bool:
     """Peers see published posts and tombstones; held or rejected ones only their author."""
     if reader.is_facilitator:
         return True
-    if post.state not in (PostState.PUBLISHED, PostState.REMOVED):
+    shown = post.state == PostState.PUBLISHED or (
+        post.state == PostState.REMOVED and post.published_at is not None)
+    if not shown:
         return post.author_id == reader.membership.id
     if post.thread.kind == ThreadKind.ACTIVITY:  # answers may be hidden until ...
         from community.facilitation.activities import answer_hidden_from

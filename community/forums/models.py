@@ -83,6 +83,9 @@ class Post(db.Model):  # type: ignore[name-defined,misc]
     state_reason: Mapped[str | None] = mapped_column(sa.String(500))
     removed_by: Mapped[RemovedBy | None] = mapped_column(str_enum(RemovedBy))
     removed_at: Mapped[datetime | None]
+    # When peers first saw it. A tombstone is shown to peers only if the post ever was
+    # shown: removing a held post or a whisper must not reveal that it existed.
+    published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
 
@@ -158,3 +161,10 @@ class IdempotencyKey(db.Model):  # type: ignore[name-defined,misc]
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+@sa.event.listens_for(Post.state, "set")
+def _stamp_publication(post: Post, state: PostState, _old: object, _initiator: object) -> None:
+    """Every path that publishes a post (posting, approval) sets `state`: stamp it there."""
+    if state == PostState.PUBLISHED and post.published_at is None:
+        post.published_at = utcnow()

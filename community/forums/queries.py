@@ -25,7 +25,6 @@ from community.spaces.queries import shown_name
 
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 50
-_VISIBLE_TO_PEERS = (PostState.PUBLISHED, PostState.REMOVED)
 
 
 @dataclass
@@ -88,7 +87,9 @@ def get_last_read(membership_id: int, thread_id: int) -> int:
 def _post_visibility(reader: Reader) -> sa.ColumnElement[bool]:
     if reader.is_facilitator:
         return sa.true()
-    return sa.and_(sa.or_(Post.state.in_(_VISIBLE_TO_PEERS),
+    return sa.and_(sa.or_(Post.state == PostState.PUBLISHED,
+                          sa.and_(Post.state == PostState.REMOVED,
+                                  Post.published_at.is_not(None)),
                           Post.author_id == reader.membership.id),
                    visible_answers(reader))
 

@@ -18,6 +18,7 @@ from community.forums.models import (
     Thread,
 )
 from community.realtime.models import Event
+from community.spaces.models import ModerationPolicy
 from tests import factories
 from tests.forums.conftest import hold, reply, start_thread
 
@@ -537,3 +538,29 @@ def test_a_post_that_may_mention_someone_is_rendered_once_with_the_links(
     assert 'class="mention"' in post.body_html and "https://example.org</a>" in post.body_html
     plain = actions.prepare_body("No names here, mail a@b.example")
     assert plain.html == actions.prepare_body("No names here, mail a@b.example").html
+
+
+def test_removing_a_held_post_leaves_no_tombstone_for_peers(space, member, other_member,
+                                                            facilitator, as_user):
+    thread, _ = start_thread(space, member)
+    space.moderation_policy = ModerationPolicy.PRE  # every member post is held from now on
+    db.session.commit()
+    held = reply(thread, member, "Something I regret.")
+    assert held.state == PostState.PENDING
+    as_user(member).delete(f"/api/v1/posts/{held.id}")
+    peers = as_user(other_member).get(f"/api/v1/threads/{thread.id}/posts").json["items"]
+    assert held.id not in [p["id"] for p in peers]
+    assert as_user(other_member).get(f"/api/v1/posts/{held.id}").status_code == \
+        HTTPStatus.NOT_FOUND
+    facilitators = as_user(facilitator).get(f"/api/v1/threads/{thread.id}/posts").json["items"]
+    assert [p["state"] for p in facilitators if p["id"] == held.id] == ["removed"]
+
+
+def test_removing_a_published_post_leaves_a_tombstone_for_peers(space, member, other_member,
+                                                                as_user):
+    thread, _ = start_thread(space, member)
+    shown = reply(thread, member, "Something I said.")
+    as_user(member).delete(f"/api/v1/posts/{shown.id}")
+    peers = as_user(other_member).get(f"/api/v1/threads/{thread.id}/posts").json["items"]
+    tombstone = next(p for p in peers if p["id"] == shown.id)
+    assert tombstone["state"] == "removed" and "Something I said" not in tombstone["body_html"]
