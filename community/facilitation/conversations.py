@@ -25,7 +25,9 @@ from community.forums.actions import prepare_body
 from community.forums.queries import author_view
 from community.moderation import detection
 from community.policy import Permission
+from community.privacy.erasure import register_erasure_hook
 from community.realtime import rooms
+from community.realtime.models import Event
 from community.realtime.outbox import record_event
 from community.spaces.models import Membership, MembershipState
 
@@ -159,3 +161,16 @@ def conversation_view(conversation: Conversation) -> dict[str, Any]:
             "member": author_view(conversation.member),
             "created_at": conversation.created_at.isoformat(),
             "last_message_at": conversation.last_message_at.isoformat()}
+
+
+@register_erasure_hook
+def erase_conversations(user: User) -> None:
+    """An erased member's conversations go with their memberships (the foreign keys
+    cascade); their live events, which carry the messages, are deleted here."""
+    message_ids = db.session.scalars(
+        sa.select(ConversationMessage.id).join(Conversation)
+        .join(Membership, Membership.id == Conversation.member_id)
+        .where(Membership.user_id == user.id)).all()
+    if message_ids:
+        db.session.execute(sa.delete(Event).where(Event.subject.in_(
+            [f"conversation_message:{i}" for i in message_ids])))

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from community.accounts.models import User, UserStatus
 from community.admin.models import AuditEntry
 from community.extensions import db
+from community.facilitation import conversations as facilitation_conversations
+from community.facilitation import notes as facilitation_notes
 from community.forums import actions as forum_actions
 from community.forums.access import Reader
 from community.forums.models import Post, PostState
@@ -82,6 +84,16 @@ def build(space, facilitator, other_member, as_user):  # type: ignore[no-untyped
                                        reason="other", note=f"Flagged by {PSEUDONYM}")
     db.session.commit()
     client.get(f"/api/v1/threads/{thread_id}/posts")  # a read position
+    # what facilitators hold about her: a private note and her one-to-one conversation
+    zelda_reader = Reader(space, get_membership(zelda, space.id))
+    facilitator_reader = Reader(space, get_membership(facilitator, space.id))
+    facilitation_notes.check_add_note(facilitator_reader, get_membership(zelda, space.id),
+                                      body=f"{NAME} ({PSEUDONYM}) is unsure about nursing.")
+    conversation, _ = facilitation_conversations.check_start_conversation(
+        zelda_reader, body=f"It is me, {NAME}. Can we talk?")
+    facilitation_conversations.check_send_message(conversation, facilitator_reader,
+                                                  body=f"Of course, {PSEUDONYM}.")
+    db.session.commit()
     email.do_update_preferences(zelda, digest=False)
     db.session.add(OutboxEmail(user_id=zelda.id, space_id=space.id, kind="reply", source_id=1))
     db.session.commit()
