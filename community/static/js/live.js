@@ -181,7 +181,8 @@
   function bodyNodes(post) {
     if (post.state === 'removed') {
       return [el('p', {class: 'tombstone'}, [
-        post.removed_by === 'facilitator' ? t.removed_by_facilitator : t.removed_by_author])];
+        (post.removed_by === 'facilitator' ? t.removed_by_facilitator
+          : post.removed_by === 'retention' ? t.removed_by_retention : t.removed_by_author)])];
     }
     const nodes = [];
     if (post.state === 'pending' || post.state === 'rejected') {
