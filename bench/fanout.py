@@ -303,16 +303,22 @@ def measure(conns: list[dict[str, Any]], sent: dict[str, float],
 
 
 def run_fanout(name: str, spaces: int, per_space: int, rate_per_space: float, seconds: float,
-               *, processes: int = 1, clients: int = 2, kill_at: float | None = None
-               ) -> dict[str, Any]:
+               *, processes: int = 1, clients: int = 2, kill_at: float | None = None,
+               web: bool = False) -> dict[str, Any]:
+    """`web`: posts go to a process of their own (the scaled layout's web worker), which
+    publishes through Redis; the realtime processes only deliver."""
     db = Database()
     servers: list[Served] = []
     load = None
     try:
         plan = db.seed(spaces, per_space)
-        channel = f"fanout-{uuid.uuid4().hex[:8]}" if processes > 1 else None
-        servers = [Served(db, redis_channel=channel).start() for _ in range(processes)]
-        urls = [s.url for s in servers]
+        channel = f"fanout-{uuid.uuid4().hex[:8]}" if processes > 1 or web else None
+        for _ in range(processes):
+            servers.append(Served(db, redis_channel=channel).start())
+        if web:
+            servers.append(Served(db, redis_channel=channel).start())
+        poster = servers[-1] if web else servers[0]
+        urls = [s.url for s in servers[:processes]]
         members, expected_spaces = [], []
         for space_index, space in enumerate(plan["spaces"]):
             for token in space["members"]:
@@ -348,11 +354,11 @@ def run_fanout(name: str, spaces: int, per_space: int, rate_per_space: float, se
                 restart["up_at_ms"] = time.time() * 1000
             killer = threading.Thread(target=crash_and_restart)
             killer.start()
-        errors = post_schedule(servers[0], jobs, sent)
+        errors = post_schedule(poster, jobs, sent)
         if kill_at is not None:
             killer.join()
         time.sleep(3 if kill_at is None else 15)
-        cpu_server = sum(s.cpu_s() for s in servers) - cpu_before
+        cpu_server = sum(s.cpu_s() for s in servers) - cpu_before  # web process included
         conns, client_cpu = load.finish()
         markers_by_space: dict[int, set[str]] = {}
         for n, space_index in enumerate(owner):
@@ -441,6 +447,8 @@ def run_capacity(steps: list[int], clients: int) -> list[dict[str, Any]]:
 WORKLOADS = {
     "w1": lambda a: run_fanout("W1 1,000 members, one space, 20 posts/s", 1, a.members, 20,
                                a.seconds, clients=a.clients),
+    "w1web": lambda a: run_fanout("W1, posts through a web process + Redis", 1, a.members,
+                                  20, a.seconds, clients=a.clients, web=True),
     "w2": lambda a: run_fanout("W2 10 spaces x 100, 2 posts/s each", 10, a.members // 10, 2,
                                a.seconds, clients=a.clients),
     "w3": lambda a: run_fanout("W3 W1 on two realtime processes + Redis", 1, a.members, 20,

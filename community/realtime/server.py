@@ -112,6 +112,8 @@ def _track_transports(eio: Any) -> None:
     class TrackedWebSocket(base):  # type: ignore[misc,valid-type]
         def __init__(self, handler: Any, server: Any, **kwargs: Any) -> None:
             super().__init__(handler, server, **kwargs)
+            self.write_lock = threading.Lock()
+            self.gevent = eio.async_mode == "gevent"
             owner = getattr(handler, "__self__", None)
             if owner is not None:
                 owner.community_transport = self
@@ -119,6 +121,42 @@ def _track_transports(eio: Any) -> None:
         def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
             environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)  # no compression offered
             return super().__call__(environ, start_response)
+
+        def send(self, message: Any) -> Any:  # Engine.IO's writer greenlet
+            with self.write_lock:
+                return super().send(message)
+
+        def send_frame(self, frame: bytes) -> bool:
+            """Write a ready WebSocket frame now, bypassing Engine.IO's queue and writer
+            (delivery.Delivery.emit; gevent only, and only when nothing is queued or being
+            written, so order holds). False when it cannot: the caller queues instead."""
+            ws = getattr(self, "ws", None)
+            if not self.gevent or ws is None or not ws.connected or \
+                    not self.write_lock.acquire(blocking=False):
+                return False
+            try:
+                sent = ws.sock._sock.send(frame)  # the non-blocking socket under gevent's
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self.write_lock.release()
+                return False
+            if sent == 0:
+                self.write_lock.release()
+                return False
+            if sent < len(frame):  # the rest in the background, still holding the lock
+                eio.start_background_task(self._finish, frame[sent:])
+            else:
+                self.write_lock.release()
+            return True
+
+        def _finish(self, rest: bytes) -> None:
+            try:
+                self.ws.sock.sendall(rest)
+            except OSError:
+                pass  # the connection is going; Engine.IO notices
+            finally:
+                self.write_lock.release()
 
     eio._async = {**eio._async, "websocket": TrackedWebSocket}  # this server's copy only
 
