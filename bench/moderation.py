@@ -11,13 +11,13 @@ claim + resolve goes through the JSON API (two requests, each its own transactio
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,38 +25,49 @@ from typing import Any
 
 import sqlalchemy as sa
 
-POSTGRES_URL = os.environ.get("COMMUNITY_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from bench.__main__ import client_for, drop_database, get_ok, make_app
+
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "# Moderation benchmarks"
 SPACES, ITEMS, WORDS = 200, 50_000, 200
+NOTES = """
+What changed for speed (before: the figures in the issue and a first profiling run at
+load 4-5: facilitator page 36 ms, admin page 52 ms, claim + resolve 100 ms in 52 SQL
+statements, screening 5-6 ms of which 1.7 ms was building the rules-stamp query):
 
+- Pending counts stop at 1,000 (`QUEUE_COUNT_CAP`; shown as "1000+", the API's `pending`
+  likewise) and are read once per request (navigation and page shared one). The exact
+  count of 40,000 pending items was a 28 ms sequential scan on PostgreSQL (EXPLAIN
+  ANALYZE) and a 40,000-entry index walk on SQLite, twice on every admin page; capped it
+  is 0.36 ms.
+- The safety banner on every page: one query over a new index `ix_review_items_safety
+  (safety, state, id)` (migration 8c3d5e1f7a20), the safeguarding-contact check folded
+  in as EXISTS; before, it walked every pending item (10 ms on SQLite for an admin).
+- Queue actions lock the item with its post, thread, space and author in one query
+  (`FOR UPDATE OF review_items` on PostgreSQL) and answer with the item as the action
+  wrote it, instead of seven lazy loads after the commit: claim + approve went from 52
+  to 30 statements.
+- Watched words: the rules' stamp (count, max id, max created_at) is one prebuilt
+  statement, read once per transaction and scope and shared by screening and censoring;
+  censor rules are a subset of the one compiled matcher. The compiled rules stay cached
+  per process until the stamp changes.
+- Reason labels are translated once per page, not in a macro per row.
 
-def make_app(backend: str, workdir: Path):  # type: ignore[no-untyped-def]
-    from community import create_app
+Not met, and why: the 30 ms pages are met in CPU time (about 21 ms) but not in wall time
+while the machine's 2 cores are shared at load 6-10. Claim + resolve in under 10 ms is
+not met: a bare signed-in API request (`GET /api/v1/me`) already costs about 4 ms of
+CPU here, so two requests leave little room; each of claim and approve still runs the
+agreement gate (4 queries, agreements/queries.py), the audit row, the moderation-log
+row and the outbox events (3-4 inserts, the space's advisory lock on PostgreSQL), which
+the issue requires. Further gains need changes outside moderation (a one-query
+agreement gate, batched outbox inserts). Screening meets < 1 ms on SQLite; on
+PostgreSQL the one stamp query's round trip under load puts it around 1-2 ms wall
+(about 1 ms CPU).
 
-    pg_name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.sqlite'}"
-    else:
-        pg_name = f"community_modbench_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{pg_name}"')
-        admin.dispose()
-        url = str(sa.make_url(POSTGRES_URL).set(database=pg_name))
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-that-is-long-enough",
-                      "INSTANCE_PATH": str(workdir / "instance"), "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False, "BASE_URL": "http://localhost"})
-    return app, pg_name
-
-
-def drop_database(name: str | None) -> None:
-    if name:
-        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+Query plans (EXPLAIN on both backends): queue pages use `ix_review_items_site_queue`
+and `ix_review_items_queue` as covering / index-only scans (0.05 ms on PostgreSQL); the
+banner uses `ix_review_items_safety`; the stamp uses `ix_watched_words_space_id`.
+"""
 
 
 def seed(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -148,49 +159,37 @@ def seed(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                 "spaces": spaces, "users": users}
 
 
-def median_ms(func: Callable[[], Any], runs: int, warmup: int = 5) -> float:
+def median_ms(func: Callable[[], Any], runs: int, warmup: int = 5) -> tuple[float, float]:
+    """Median wall time and median CPU time of this process (ms). Other people's test
+    runs share the 2 cores: wall time counts waiting for a core, CPU time does not (with
+    PostgreSQL the server's own work is in another process and only in wall time)."""
     for _ in range(warmup):
         func()
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         func()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        cpus.append((time.process_time() - cpu) * 1000)
+        walls.append((time.perf_counter() - start) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
 
 
-def client_for(app, user_id: int):  # type: ignore[no-untyped-def]
-    from community.accounts.models import User
-    from community.extensions import db
-
-    client = app.test_client()
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-    return client
+Figures = dict[str, tuple[float, float]]  # name -> (median wall ms, median CPU ms)
 
 
-def get_ok(client, path: str) -> Callable[[], None]:  # type: ignore[no-untyped-def]
-    def run() -> None:
-        response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-    return run
-
-
-def measure(backend: str) -> dict[str, float]:
+def measure(backend: str) -> Figures:
     from community.extensions import db
     from community.moderation import detection
     from community.moderation.models import ReviewItem, WatchedAction, WatchedWord
-    from community.moderation.screening import rules_matcher, screen_new_post
+    from community.moderation.screening import forget_rule_stamps, rules_matcher, screen_new_post
     from community.spaces.models import Membership, ModerationPolicy, Space
 
     with tempfile.TemporaryDirectory() as tmp:
         app, pg_name = make_app(backend, Path(tmp))
         try:
             ids = seed(app)
-            results: dict[str, float] = {}
+            gc.collect()  # a long-running worker's steady state, not the seed's garbage
+            results: Figures = {}
             fac = client_for(app, ids["facilitator"])
             adm = client_for(app, ids["admin"])
             results["facilitator queue page (HTML), 250 items in the space"] = median_ms(
@@ -205,24 +204,29 @@ def measure(backend: str) -> dict[str, float]:
             with app.app_context():
                 pending = list(db.session.scalars(sa.select(ReviewItem.id).where(
                     ReviewItem.space_id == ids["space"], ReviewItem.state == "pending")
-                    .order_by(ReviewItem.id).limit(60)))
-            claims, resolves, both = [], [], []
+                    .order_by(ReviewItem.id).limit(80)))
+            samples: dict[str, list[tuple[float, float]]] = {"claim": [], "resolve": [],
+                                                              "both": []}
             for item_id in pending:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 r = fac.post(f"/api/v1/queue/{item_id}/claim", json={"version": 1})
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.process_time()
                 assert r.status_code == 200, r.get_json()
                 r = fac.post(f"/api/v1/queue/{item_id}/approve",
                              json={"version": r.get_json()["version"]})
-                t2 = time.perf_counter()
+                t2, c2 = time.perf_counter(), time.process_time()
                 assert r.status_code == 200, r.get_json()
-                claims.append((t1 - t0) * 1000)
-                resolves.append((t2 - t1) * 1000)
-                both.append((t2 - t0) * 1000)
-            results["claim (API request)"] = statistics.median(claims[5:])
-            results["resolve: approve and publish (API request)"] = statistics.median(
-                resolves[5:])
-            results["claim + resolve (two API requests)"] = statistics.median(both[5:])
+                samples["claim"].append(((t1 - t0) * 1000, (c1 - c0) * 1000))
+                samples["resolve"].append(((t2 - t1) * 1000, (c2 - c1) * 1000))
+                samples["both"].append(((t2 - t0) * 1000, (c2 - c0) * 1000))
+
+            def med(key: str) -> tuple[float, float]:
+                rows = samples[key][5:]
+                return (statistics.median(w for w, _ in rows),
+                        statistics.median(c for _, c in rows))
+            results["claim (API request)"] = med("claim")
+            results["resolve: approve and publish (API request)"] = med("resolve")
+            results["claim + resolve (two API requests)"] = med("both")
 
             text = ("I finished school and wonder what to do next; my counsellor said an "
                     "apprenticeship in Aarhus could suit me. ") * 20
@@ -233,7 +237,12 @@ def measure(backend: str) -> dict[str, float]:
                 membership = db.session.scalar(sa.select(Membership).where(
                     Membership.space_id == space.id, Membership.role == "member").limit(1))
                 db.session.commit()
-                baseline = median_ms(lambda: screen_new_post(space, membership, text), 300)
+
+                def screen() -> None:
+                    # each post is its own transaction: the rules' stamp is read each time
+                    forget_rule_stamps(db.session)
+                    screen_new_post(space, membership, text)
+                baseline = median_ms(screen, 300)
                 words = [WatchedWord(space_id=None if n % 2 else space.id,
                                      pattern=f"badword{n}" + ("*" if n % 3 == 0 else ""),
                                      action=[WatchedAction.BLOCK, WatchedAction.HOLD,
@@ -243,12 +252,12 @@ def measure(backend: str) -> dict[str, float]:
                 db.session.commit()
                 space = db.session.get(Space, ids["space"])
                 membership = db.session.get(Membership, membership.id)
-                checks = median_ms(lambda: screen_new_post(space, membership, text), 300)
+                checks = median_ms(screen, 300)
                 matcher = rules_matcher(db.session, space.id)
                 pure = median_ms(lambda: (matcher.hits(text), detection.kinds(text)), 1000)
                 db.session.rollback()
             results["screening a 2,000-character post, 200 watched words (whole check)"] = checks
-            results["screening with no watched words (policy, personal data, queries)"] = (
+            results["screening with no watched words (policy, personal data, rules stamp)"] = (
                 baseline)
             results["watched words + personal data matching alone (no database)"] = pure
             return results
@@ -259,7 +268,7 @@ def measure(backend: str) -> dict[str, float]:
             drop_database(pg_name)
 
 
-def write(results: dict[str, dict[str, float]]) -> None:
+def write(results: dict[str, Figures], notes: str = "") -> None:
     """Replace this benchmark's own section of RESULTS.md (or append it)."""
     backends = list(results)
     names = list(next(iter(results.values())))
@@ -268,14 +277,17 @@ def write(results: dict[str, dict[str, float]]) -> None:
              "section).", "",
              f"Last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.platform()}, "
              f"Python {platform.python_version()}, {os.cpu_count()} cores, load average "
-             f"{os.getloadavg()[0]:.1f} (other engineers' test suites ran meanwhile, so "
-             "these are noisy upper bounds). Medians in ms; "
-             "targets: queue pages < 30 ms, claim + resolve < 10 ms, checks < 1 ms.", "",
-             "| measurement | " + " | ".join(backends) + " |",
-             "| --- |" + " ---: |" * len(backends)]
+             f"{os.getloadavg()[0]:.1f} at the end (other engineers' test suites shared the "
+             "machine). Medians in ms, wall time and this process's CPU time (CPU excludes "
+             "waiting for a core, and PostgreSQL's own work); targets: queue pages < 30 ms, "
+             "claim + resolve < 10 ms, checks < 1 ms.", "",
+             "| measurement | " + " | ".join(f"{b} | {b} CPU" for b in backends) + " |",
+             "| --- |" + " ---: | ---: |" * len(backends)]
     for name in names:
-        lines.append(f"| {name} | " + " | ".join(f"{results[b][name]:.2f}" for b in backends)
-                     + " |")
+        lines.append(f"| {name} | " + " | ".join(
+            f"{results[b][name][0]:.2f} | {results[b][name][1]:.2f}" for b in backends) + " |")
+    if notes:
+        lines += ["", notes.strip()]
     section = "\n".join(lines) + "\n"
     text = RESULTS.read_text() if RESULTS.exists() else ""
     if HEADING in text:
@@ -293,12 +305,14 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     results = {}
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}")
     for backend in [b for b in args.backends.split(",") if b]:
         results[backend] = measure(backend)
-        for name, value in results[backend].items():
-            print(f"{backend:10} {name:75} {value:8.2f} ms")
+        for name, (wall, cpu) in results[backend].items():
+            print(f"{backend:10} {name:75} {wall:8.2f} ms  (CPU {cpu:6.2f})")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     if not args.no_write:
-        write(results)
+        write(results, NOTES)
 
 
 if __name__ == "__main__":
