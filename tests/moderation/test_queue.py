@@ -15,7 +15,7 @@ from community.forums.models import Post, PostRevision, PostState
 from community.moderation.models import Notice, ReviewState
 from community.spaces.models import ModerationPolicy, Role
 from tests import factories
-from tests.moderation.conftest import events, item_of, log_actions, reply
+from tests.moderation.conftest import events, item_of, log_actions, reply, start_thread
 
 
 @pytest.fixture
@@ -197,3 +197,14 @@ def test_the_item_page_shows_context_flags_and_history_and_acts_through_forms(
     assert item_of(held).state == ReviewState.APPROVED
     assert client.get(f"/spaces/{held.space_id}/queue").status_code == HTTPStatus.OK
     assert client.get("/moderation/queue").status_code == HTTPStatus.OK
+
+
+def test_the_item_page_shows_the_author_by_pseudonym_only(as_user, space, member, facilitator):
+    """Facilitators see identities behind pseudonyms only where the site allows it, and
+    then one audited look-up at a time (the roster), never on the queue item."""
+    thread, _ = start_thread(space, member)
+    space.moderation_policy = ModerationPolicy.PRE
+    db.session.commit()
+    item = item_of(reply(thread, member, "Please look at this."))
+    page = as_user(facilitator).get(f"/queue/{item.id}").get_data(as_text=True)
+    assert "Robin" in page and "Mads Member" not in page
