@@ -53,20 +53,26 @@ statements, screening 5-6 ms of which 1.7 ms was building the rules-stamp query)
   per process until the stamp changes.
 - Reason labels are translated once per page, not in a macro per row.
 
-Not met, and why: the 30 ms pages are met in CPU time (about 21 ms) but not in wall time
-while the machine's 2 cores are shared at load 6-10. Claim + resolve in under 10 ms is
-not met: a bare signed-in API request (`GET /api/v1/me`) already costs about 4 ms of
-CPU here, so two requests leave little room; each of claim and approve still runs the
-agreement gate (4 queries, agreements/queries.py), the audit row, the moderation-log
-row and the outbox events (3-4 inserts, the space's advisory lock on PostgreSQL), which
-the issue requires. Further gains need changes outside moderation (a one-query
-agreement gate, batched outbox inserts). Screening meets < 1 ms on SQLite; on
-PostgreSQL the one stamp query's round trip under load puts it around 1-2 ms wall
-(about 1 ms CPU).
+Met and not met. Screening: met on SQLite (0.6-1.0 ms for the whole check, one post per
+transaction, stamp query included); on PostgreSQL 1.1-1.3 ms wall, 0.8-1.1 ms CPU under
+load, so borderline (the stamp query's round trip; matching alone is 0.3-0.5 ms).
+Queue pages (< 30 ms): not met on this shared machine. Wall time is 50-75 ms at load
+5-8; this process's CPU time 27-39 ms (an earlier run at load 6 gave 21 ms CPU for the
+admin page; CPU time too grows when the two cores are contended). What is left is
+mostly Python: about 4 ms for any signed-in request (`GET /api/v1/me`), loading 50
+items with their post, thread, space and author through the ORM, and rendering 50
+rows; the SQL itself is under 1 ms on SQLite. Claim + resolve (< 10 ms for the two
+requests): not met, 37-49 ms wall / 26-30 ms CPU on SQLite, 76-78 / 43-44 on
+PostgreSQL (from 86-144 ms). Each request still runs the agreement gate (4 queries,
+agreements/queries.py), writes the audit row, the moderation-log row and the outbox
+events (3-4 inserts and the space's advisory lock on PostgreSQL), all of which the issue
+requires; further gains need changes outside moderation (a one-query agreement gate,
+batched outbox inserts) or dropping the ORM on this path.
 
 Query plans (EXPLAIN on both backends): queue pages use `ix_review_items_site_queue`
 and `ix_review_items_queue` as covering / index-only scans (0.05 ms on PostgreSQL); the
-banner uses `ix_review_items_safety`; the stamp uses `ix_watched_words_space_id`.
+banner uses `ix_review_items_safety`; the stamp uses `ix_watched_words_space_id` on SQLite
+(PostgreSQL scans the small table).
 """
 
 
