@@ -230,7 +230,7 @@ class LoadClients:
             proc.stdin.flush()
             self.procs.append(proc)
 
-    def wait_ready(self, timeout: float = 300) -> float:
+    def wait_ready(self, timeout: float = 900) -> float:
         started = time.monotonic()
         for proc in self.procs:
             line = ""
