@@ -9,6 +9,7 @@ from flask import Flask, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 
@@ -184,6 +185,16 @@ def register(app: Flask) -> None:
                 response[0].headers["Allow"] = ", ".join(exc.valid_methods or [])  # type: ignore[attr-defined]
             return response
         return _page(status, message)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(sa_exc.DataError)
+    def _out_of_range(exc: Exception):  # type: ignore[no-untyped-def]
+        # A number no column can hold (SQLite: OverflowError, PostgreSQL: DataError)
+        # names nothing that exists; the request is refused and nothing was written.
+        message = _("A number in the request is out of range.")
+        if wants_json():
+            return _json(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid", message)
+        return _page(HTTPStatus.UNPROCESSABLE_ENTITY, message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]

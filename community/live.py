@@ -145,6 +145,6 @@ def live_strings() -> str:
         "quote": _("Quote"),
         "removed_by_facilitator": _("Removed by a facilitator."),
         "removed_by_author": _("Removed by the author."),
-        "removed_by_retention": _("Removed at the end of the space’s retention period."),
+        "removed_by_retention": _("Removed at the end of the retention period."),
         "timezone": str(get_timezone() or "UTC"),
     })

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-ID_MAX = 2**63 - 1  # the largest BIGINT; SQLite and PostgreSQL refuse anything larger
+# Row ids are INTEGER columns: PostgreSQL refuses anything above 2**31 - 1 in a
+# comparison with them ("integer out of range"), so such ids cannot name a row.
+ID_MAX = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -106,3 +106,14 @@ def test_the_openapi_document_lists_the_api(client):
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/tokens" in spec["paths"] and "/api/v1/me" in spec["paths"]
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_numbers_too_large_for_any_column_answer_4xx_not_500(as_user, member):
+    client = as_user(member)
+    huge = 2**64
+    for response in (client.get(f"/api/v1/spaces/{huge}"),
+                     client.get(f"/api/v1/spaces/{2**40}"),
+                     client.post("/api/v1/agreements/site/accept", json={"version": huge}),
+                     client.post("/api/v1/agreements/site/accept", json={"version": 2**40})):
+        assert HTTPStatus.BAD_REQUEST <= response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+        assert "error" in response.json
