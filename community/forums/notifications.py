@@ -15,10 +15,18 @@ from community.accounts.models import User
 from community.agreements.queries import missing_agreement
 from community.database import utcnow
 from community.extensions import db
-from community.forums.models import Notification, Post, PostState
-from community.spaces.models import Membership, MembershipState
+from community.forums.models import Notification, Post, PostState, ThreadKind
+from community.spaces.models import Membership, MembershipState, Role
 
 MENTION = "mention"
+
+
+def _hidden_answer(post: Post) -> bool:
+    if post.thread.kind != ThreadKind.ACTIVITY:
+        return False
+    from community.facilitation.activities import answer_is_private
+
+    return answer_is_private(post)
 
 
 def notify_mentions(post: Post, membership_ids: Iterable[int]) -> list[Notification]:
@@ -26,8 +34,13 @@ def notify_mentions(post: Post, membership_ids: Iterable[int]) -> list[Notificat
     ids = set(membership_ids) - {post.author_id}
     if not ids:
         return []
-    user_ids = set(db.session.scalars(sa.select(Membership.user_id).where(
-        Membership.id.in_(ids), Membership.state == MembershipState.ACTIVE)))
+    who = sa.select(Membership.user_id).where(Membership.id.in_(ids),
+                                               Membership.state == MembershipState.ACTIVE)
+    if _hidden_answer(post):
+        # Peers may not see the answer yet: telling them they were mentioned in it would
+        # reveal that it exists. Facilitators see every answer.
+        who = who.where(Membership.role == Role.FACILITATOR)
+    user_ids = set(db.session.scalars(who))
     already = set(db.session.scalars(sa.select(Notification.user_id).where(
         Notification.post_id == post.id, Notification.kind == MENTION)))
     rows = [Notification(user_id=user_id, space_id=post.space_id, post_id=post.id, kind=MENTION)

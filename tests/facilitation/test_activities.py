@@ -179,3 +179,16 @@ def test_a_facilitator_posts_a_pinned_announcement_with_replies_closed(space, fa
         "title": "Welcome all", "body": "Hello", "pinned": "y"})
     assert page.status_code == HTTPStatus.FOUND
     assert db.session.scalar(sa.select(Thread).where(Thread.title == "Welcome all")).pinned
+
+
+def test_a_mention_in_a_hidden_answer_does_not_tell_peers_it_exists(space, facilitator, member,
+                                                                     other_member, as_user):
+    from community.forums.models import Notification
+
+    thread_id = start(as_user(facilitator), space).json["thread_id"]
+    robin = as_user(member)
+    assert answer(robin, thread_id, "Like @Kit said, fairness. Ask @Frida Facilitator?"
+                  ).status_code == HTTPStatus.CREATED
+    notified = set(db.session.scalars(sa.select(Notification.user_id)))
+    assert other_member.id not in notified
+    assert as_user(other_member).get("/api/v1/notifications").json["items"] == []
