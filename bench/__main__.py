@@ -328,6 +328,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    parser.add_argument("--skip-moderation", action="store_true",
+                        help="only the forum benchmarks (bench.moderation runs after them)")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     for backend in args.backends.split(","):
@@ -339,6 +341,12 @@ def main() -> None:
     if not args.no_write:
         write_results(results)
         print(f"wrote {RESULTS}")
+    if not args.skip_moderation:
+        from bench import moderation
+
+        figures = {backend: moderation.measure(backend) for backend in args.backends.split(",")}
+        if not args.no_write:
+            moderation.write(figures)
 
 
 if __name__ == "__main__":
