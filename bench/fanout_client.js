@@ -32,7 +32,8 @@ function start(plan) {
   const openOne = () => {
     if (next >= plan.members.length) return;
     const m = plan.members[next++];
-    const c = { got: {}, ids: new Map(), dups: 0, lastId: null, reconnects: 0, ready: false };
+    const c = { got: {}, ids: new Map(), dups: 0, lastId: null, reconnects: 0, ready: false,
+                spaceId: m.space_id };
     conns.push(c);
     const socket = io(plan.urls[m.url_index || 0], {
       transports: ["websocket"], auth: { token: m.token }, extraHeaders: { Origin: plan.origin },
@@ -82,7 +83,7 @@ function finish() {
     cpu_s: (cpu.user + cpu.system) / 1e6, wall_s: (now() - wallStart) / 1000,
     conns: conns.map((c) => ({ got: c.got, dups: c.dups, events: c.ids.size,
                                reconnects: c.reconnects, ready: c.ready,
-                               subscribe_errors: c.subscribeErrors || 0 })),
+                               subscribe_errors: c.subscribeErrors || 0, space_id: c.spaceId })),
   };
   process.stdout.write(JSON.stringify(out) + "\n", () => process.exit(0));
   for (const c of conns) c.socket.close();
