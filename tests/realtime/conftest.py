@@ -65,3 +65,16 @@ def sockets(app: Flask):  # type: ignore[no-untyped-def]
     yield connect
     for sock in made:
         sock.disconnect()
+    forget_presence(app)
+
+
+def forget_presence(app: Flask) -> None:
+    """Drop what the in-process delivery manager remembers of presence. Space and
+    membership ids repeat after each test's wipe (SQLite reuses them), and presence
+    announcements outlive their connections by the presence interval: without this a
+    test could see the members of an earlier test in "its" space."""
+    manager = socketio_of(app).server.manager
+    with manager.lock:
+        for remembered in (manager._announcements, manager._announced_at,
+                           manager._to_announce, manager._broadcast, manager._by_space):
+            remembered.clear()

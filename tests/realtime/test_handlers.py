@@ -280,9 +280,6 @@ def presence_becomes(sock, names: list[str], seconds: float = 5) -> list[str] | 
     return last
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "order-dependent under xdist: test clients of an earlier test in the same worker can "
-    "stay in the in-process presence of the same space id; to fix in the fixtures"))
 def test_presence_shows_pseudonyms_and_respects_the_members_choice(
         app, sockets, space, member, other_member):
     robin, kit = sockets(user=member), sockets(user=other_member)
