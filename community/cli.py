@@ -192,7 +192,8 @@ def serve_command(host: str, port: int, demo: bool) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "nt":  # pragma: no cover - no exec on Windows
-        import subprocess
+        import subprocess  # nosec B404 # only to start our own interpreter, below
 
-        sys.exit(subprocess.call(argv))  # noqa: S603 - our own interpreter
-    os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter and module
+        code = subprocess.call(argv)  # noqa: S603 # nosec B603 # our interpreter, fixed args
+        sys.exit(code)
+    os.execv(sys.executable, argv)  # noqa: S606 # nosec B606 # our interpreter and module

@@ -307,13 +307,16 @@ def _handle(handler: Handler, sid: str, connection: Connection,
         return {"ok": False, "error": body}
 
 
-def _int(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+def _int(data: dict[str, Any], name: str) -> int:
+    """A required id or counter: a whole number a column can hold, else an `invalid` ack."""
     value = data.get(name)
-    if value is None and not required:
-        return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
         raise AppError(_("%(name)s must be a whole number.", name=name), code="invalid")
     return value
+
+
+def _optional_int(data: dict[str, Any], name: str) -> int | None:
+    return None if data.get(name) is None else _int(data, name)
 
 
 # --- subscribing ---------------------------------------------------------------------
@@ -326,8 +329,7 @@ def on_subscribe(sid: str, connection: Connection, user: User,
     `last_event_id` null: nothing is replayed and the stream starts now.
     """
     space_id = _int(data, "space_id")
-    last = _int(data, "last_event_id", required=False)
-    assert space_id is not None
+    last = _optional_int(data, "last_event_id")
     reader = access_space_content(user, space_id)
     if last is not None and retention.gap_too_large(space_id, last):
         return error("gap_too_large", _("Too much has happened since. Reload the page."))
@@ -432,7 +434,6 @@ def _catch_up(server: Any, manager: Delivery, sid: str, connection: Connection,
 def on_unsubscribe(sid: str, connection: Connection, user: User,
                    data: dict[str, Any]) -> dict[str, Any]:
     space_id = _int(data, "space_id")
-    assert space_id is not None
     manager = _manager()
     if manager.end(sid, space_id) is not None:
         manager.announce(space_id)
@@ -450,7 +451,6 @@ def on_typing(sid: str, connection: Connection, user: User,
               data: dict[str, Any]) -> dict[str, Any]:
     """Tell the thread's audience who is typing; at most once per TYPING_INTERVAL."""
     thread_id = _int(data, "thread_id")
-    assert thread_id is not None
     thread, reader = access_thread_by_id(user, thread_id)
     require_can_post(reader)
     sub = _manager().subscription(sid, thread.space_id)
@@ -485,7 +485,6 @@ def on_show_presence(sid: str, connection: Connection, user: User,
     visible = data.get("visible")
     if not isinstance(visible, bool):
         return error("invalid", _("visible must be true or false."))
-    assert space_id is not None
     membership = access_space_content(user, space_id).membership
     db.session.rollback()  # socket events read in deferred transactions: write in a fresh one
     actions.do_set_show_presence(membership, visible)
