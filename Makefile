@@ -16,11 +16,14 @@ node:
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: live updates are off (install Node.js and run 'npm ci')"; fi
 
+## Catalogues (community/translations/*/LC_MESSAGES/*.mo) are compiled here, not committed.
 install: $(BIN)/python node
 	$(BIN)/python -m pip install -q -e .
+	$(BIN)/pybabel -q compile -d community/translations
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/pybabel -q compile -d community/translations
 
 ## Start the app on http://127.0.0.1:5000 with demo data (SQLite, no Redis needed).
 run: install
