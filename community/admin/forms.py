@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,19 +17,20 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from community.admin.audit import AuditAction
 from community.admin.schemas import REASON_MAX
+from community.forms import Form
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     reason = TextAreaField(_l("Why is the account suspended?"),
                            validators=[DataRequired(), Length(max=REASON_MAX)],
                            render_kw={"rows": 3, "maxlength": REASON_MAX})
 
 
-class AdminRoleForm(FlaskForm):
+class AdminRoleForm(Form):
     is_admin = HiddenField(validators=[DataRequired()])  # "1" to give, "0" to take
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -42,7 +42,7 @@ def _action_choices() -> list[SelectChoice]:
             *(SelectChoice(a.value, a.value) for a in AuditAction)]
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -61,7 +61,7 @@ class AuditFilterForm(FlaskForm):
             raise ValidationError(_l("Must not be before the first day."))
 
 
-class SiteSettingsForm(FlaskForm):
+class SiteSettingsForm(Form):
     default_anonymity = SelectField(_l("Names and pseudonyms in new spaces"), choices=[
         SelectChoice("real_names", str(_l("Real names"))),
         SelectChoice("pseudonyms_allowed", str(_l("Pseudonyms allowed"))),

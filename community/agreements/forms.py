@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from community.agreements.actions import BODY_MAX, TITLE_MAX
+from community.forms import Form
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     # Lengths are checked by the action, which names the field; these only set the widgets.
     title = StringField(_l("Title"), validators=[DataRequired()],
                         render_kw={"maxlength": TITLE_MAX})
@@ -18,7 +18,7 @@ class PublishForm(FlaskForm):
                          render_kw={"maxlength": BODY_MAX, "rows": 16})
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     """The "I agree" button; the version says which text the person actually read."""
 
     version = HiddenField(validators=[DataRequired()])

@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from community.forms import choices
+from community.forms import Form, choices
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(_l("Message"), validators=[InputRequired()])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = TextAreaField(_l("Note (only facilitators see it)"), validators=[InputRequired()])
 
 
-class WhisperForm(FlaskForm):
+class WhisperForm(Form):
     body = TextAreaField(_l("Whisper to the facilitators"), validators=[InputRequired()])
 
 
-class SlowModeForm(FlaskForm):
+class SlowModeForm(Form):
     minutes = IntegerField(_l("Slow mode: minutes between a member's posts (0: off)"),
                            validators=[InputRequired(), NumberRange(min=0, max=7 * 24 * 60)])
 
 
-class TimerForm(FlaskForm):
+class TimerForm(Form):
     action = SelectField(_l("What happens"), choices=choices([
         ("close", _l("Close the thread")), ("open", _l("Open the thread")),
         ("announce", _l("Publish an announcement"))]))
@@ -38,6 +37,6 @@ class TimerForm(FlaskForm):
     body = TextAreaField(_l("Announcement text"), validators=[Optional()])
 
 
-class ArchiveForm(FlaskForm):
+class ArchiveForm(Form):
     read_days = IntegerField(_l("Days members can still read"),
                              validators=[InputRequired(), NumberRange(min=0, max=3650)])

@@ -27,7 +27,7 @@ from community.extensions import db
 from community.facilitation import activities, resources, sessions
 from community.facilitation.models.activities import AnswerVisibility, Dots
 from community.facilitation.templates_library import TEMPLATES, get_template
-from community.forms import apply_error, choices
+from community.forms import Form, apply_error, choices
 from community.forums.access import access_space_content, require_moderator
 from community.spaces.models import Membership, Space
 
@@ -44,7 +44,7 @@ VISIBILITY_LABELS = {
 _DOTS = choices([(d.value, label) for d, label in DOTS_LABELS.items()])
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=1000)])
     prompt = TextAreaField(_l("Prompt"), validators=[DataRequired(), Length(max=100_000)])
     instructions = TextAreaField(_l("Instructions"), validators=[Length(max=100_000)])
@@ -55,14 +55,14 @@ class ActivityForm(FlaskForm):
     closes_at = DateTimeLocalField(_l("Closes (UTC)"), validators=[DataRequired()])
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=1000)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=100_000)])
     pinned = BooleanField(_l("Pin to the top of the list"))
     replies_allowed = BooleanField(_l("Members may reply"), default=True)
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=1000)])
     starts_at = DateTimeLocalField(_l("Starts (UTC)"), validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends (UTC)"), validators=[DataRequired()])
@@ -71,7 +71,7 @@ class SessionForm(FlaskForm):
     repeat_count = IntegerField(_l("Or this many times"), validators=[Optional()])
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=1000)])
     url = StringField(_l("Web address"), validators=[DataRequired(), Length(max=5000)])
     good_for = TextAreaField(_l("What it is good for"), validators=[Length(max=100_000)])
@@ -79,7 +79,7 @@ class ResourceForm(FlaskForm):
     dots = SelectField(_l("Career learning (DOTS)"), choices=_DOTS)
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     pass
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from community.forms import Form
 from community.moderation.models import FlagReason, WatchedAction
 
 _TEXT = [Length(max=5000)]
@@ -39,14 +39,14 @@ LOG_ACTIONS = ("hold", "auto_flag", "flag", "hide", "safety_alert", "escalate", 
                "unmute", "remove_member", "suspend")
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     reason = SelectField(_l("What is wrong?"), validators=[DataRequired()],
                          choices=[SelectChoice(r.value, label) for r, label in FLAG_LABELS.items()])
     note = TextAreaField(_l("Anything the facilitators should know (optional)"),
                          validators=[Optional(), *_TEXT])
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     version = HiddenField(validators=[DataRequired()])
 
 
@@ -62,41 +62,41 @@ class DecideForm(VersionForm):
                            validators=[DataRequired(), *_TEXT])
 
 
-class WarnForm(FlaskForm):
+class WarnForm(Form):
     message = TextAreaField(_l("Warning (sent privately to the author)"),
                             validators=[DataRequired(), *_TEXT])
 
 
-class MuteForm(FlaskForm):
+class MuteForm(Form):
     hours = IntegerField(_l("Mute for how many hours?"), default=24,
                          validators=[DataRequired(), NumberRange(min=1, max=24 * 365)])
     reason = TextAreaField(_l("Reason (the member sees it)"), validators=[DataRequired(), *_TEXT])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason (the member sees it)"), validators=[DataRequired(), *_TEXT])
 
 
-class WatchedWordForm(FlaskForm):
+class WatchedWordForm(Form):
     pattern = StringField(_l("Word or phrase"), validators=[DataRequired(), Length(max=1000)])
     action = SelectField(_l("What happens"), validators=[DataRequired()],
                          choices=[SelectChoice(a.value, label)
                                   for a, label in ACTION_LABELS.items()])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     new_member_holds = IntegerField(_l("New members: how many first posts are reviewed"),
                                     validators=[Optional(), NumberRange(min=0, max=100)])
     flag_threshold = IntegerField(_l("Flags that hide a post until it is reviewed"),
                                   validators=[Optional(), NumberRange(min=1, max=100)])
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     email = StringField(_l("E-mail of the user to designate"),
                         validators=[DataRequired(), Length(max=254)])
 
 
-class LogFilterForm(FlaskForm):
+class LogFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

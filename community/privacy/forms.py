@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from community.accounts.passwords import MAX_LENGTH
+from community.forms import Form
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     password = PasswordField(_l("Your password"),
                              validators=[DataRequired(), Length(max=MAX_LENGTH)])
     delete_posts = BooleanField(_l("Also delete the text of everything I wrote"))
@@ -18,7 +18,7 @@ class EraseForm(FlaskForm):
                            validators=[DataRequired()])
 
 
-class EmailPreferencesForm(FlaskForm):
+class EmailPreferencesForm(Form):
     mentions = BooleanField(_l("When someone mentions me"))
     replies = BooleanField(_l("When someone replies in a thread I took part in"))
     queue = BooleanField(_l("When posts wait for review in a space I facilitate"))

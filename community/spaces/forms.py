@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from community.forms import choices
+from community.forms import Form, choices
 from community.spaces.actions import (
     INVITATION_MAX_HOURS,
     INVITATION_MAX_USES,
@@ -31,7 +30,7 @@ MODERATION = choices([
 ROLES = choices([("member", _l("Member")), ("facilitator", _l("Facilitator"))])
 
 
-class SpaceForm(FlaskForm):
+class SpaceForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     purpose = TextAreaField(_l("Purpose"), validators=[Length(max=PURPOSE_MAX)])
     join_policy = SelectField(_l("Who can join"), choices=JOIN_POLICIES)
@@ -48,12 +47,12 @@ class SpaceForm(FlaskForm):
                 "retention_days": self.retention_days.data}
 
 
-class FacilitatorForm(FlaskForm):
+class FacilitatorForm(Form):
     email = EmailField(_l("E-mail of the person to appoint"),
                        validators=[DataRequired(), Length(max=254)])
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     role = SelectField(_l("Joins as"), choices=ROLES, default="member")
     max_uses = IntegerField(_l("How many people can use the link"), default=1,
                             validators=[DataRequired(),
@@ -63,13 +62,13 @@ class InvitationForm(FlaskForm):
                                                 NumberRange(min=1, max=INVITATION_MAX_HOURS)])
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     """Accepting an invitation: only a pseudonym, where the space uses them."""
 
     pseudonym = StringField(_l("Pseudonym"), validators=[Length(max=40)])
 
 
-class JoinRequestForm(FlaskForm):
+class JoinRequestForm(Form):
     pseudonym = StringField(_l("Pseudonym"), validators=[Length(max=40)])
     message = TextAreaField(_l("Message to the facilitators (optional)"),
                             validators=[Length(max=MESSAGE_MAX)])
