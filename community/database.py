@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ NAMING_CONVENTION = {
 }
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE_LOCK_TIMEOUT = 10.0  # seconds, as SQLite's busy_timeout below
+_HOLDS_WRITE_LOCK = "community_holds_write_lock"
 
 
 def utcnow() -> datetime:
@@ -55,7 +58,15 @@ def configure_sqlite(engine: sa.Engine) -> None:
     A deferred transaction that reads and then writes fails at once with
     "database is locked" when another writer got in between, whatever the
     timeout, so anything that may write takes the write lock up front.
+
+    Writers of one process also queue on an in-process lock before BEGIN IMMEDIATE.
+    SQLite's busy timeout waits in C, blocking the whole OS thread: under gevent (the
+    embedded `community serve`) a second writer would freeze the very greenlet that
+    holds the write lock until the timeout ran out ("database is locked"). The Python
+    lock is cooperative under gevent and plain under threads; other processes (CLI
+    jobs) still meet SQLite's own busy timeout.
     """
+    write_lock = threading.Lock()
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -71,5 +82,27 @@ def configure_sqlite(engine: sa.Engine) -> None:
     def _begin(connection):  # type: ignore[no-untyped-def]
         if has_request_context() and request.method in READ_ONLY_METHODS:
             connection.exec_driver_sql("BEGIN")
-        else:
+            return
+        # Past the timeout go on anyway: SQLite's own busy timeout then decides.
+        if write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+            connection.info[_HOLDS_WRITE_LOCK] = True
+        try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    def _release(connection) -> None:  # type: ignore[no-untyped-def]
+        if connection.info.pop(_HOLDS_WRITE_LOCK, False):
+            write_lock.release()
+
+    # SQLite does the COMMIT/ROLLBACK without yielding to another greenlet, so the
+    # lock may go just before it; "checkin" covers a connection returned to the pool
+    # without either (e.g. invalidated).
+    sa.event.listen(engine, "commit", _release)
+    sa.event.listen(engine, "rollback", _release)
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        if record.info.pop(_HOLDS_WRITE_LOCK, False):
+            write_lock.release()
