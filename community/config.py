@@ -30,8 +30,10 @@ class Defaults:
     MAX_CONTENT_LENGTH = 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE: bool | None = None  # None: Secure when BASE_URL is https
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE: bool | None = None  # the same
     # Recycle rather than ping: a ping is one more round trip on every request.
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_recycle": 1800}
 
@@ -67,8 +69,10 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         raise RuntimeError("COMMUNITY_SIGNUP must be 'open' or 'invite'")
     cfg["BASE_URL"] = cfg["BASE_URL"].rstrip("/")
     secure = cfg["BASE_URL"].startswith("https://")
-    cfg.setdefault("SESSION_COOKIE_SECURE", secure)
-    cfg.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    # Not setdefault: Flask's own defaults already hold SESSION_COOKIE_SECURE = False.
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if cfg[name] is None:
+            cfg[name] = secure
     cfg["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
 
     url = cfg["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'community.sqlite'}"

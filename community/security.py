@@ -105,7 +105,10 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if current_app.config["PREFERRED_URL_SCHEME"] == "https":
+        # Behind TLS: the request came over it (directly, or per a trusted proxy's
+        # X-Forwarded-Proto, see PROXY_HOPS) or the site is configured as https. Browsers
+        # ignore HSTS over plain http, so a stray http request behind a https site is fine.
+        if request.is_secure or current_app.config["PREFERRED_URL_SCHEME"] == "https":
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
         if request.path.startswith("/api/"):

@@ -7,8 +7,10 @@ from http import HTTPStatus
 
 import pytest
 
+from community import create_app
 from community.accounts.models import ApiToken
 from community.extensions import db
+from tests.conftest import app_config
 from tests.factories import PASSWORD, make_token
 
 
@@ -117,3 +119,73 @@ def test_numbers_too_large_for_any_column_answer_4xx_not_500(as_user, member):
                      client.post("/api/v1/agreements/site/accept", json={"version": 2**40})):
         assert HTTPStatus.BAD_REQUEST <= response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
         assert "error" in response.json
+
+
+HSTS = "Strict-Transport-Security"
+
+
+@pytest.fixture
+def tls_app(app, tmp_path):  # type: ignore[no-untyped-def]
+    """The same database served as https://… behind one reverse proxy that ends TLS."""
+    behind = create_app({**app_config(app.config["DATABASE_URL"], str(tmp_path)),
+                         "BASE_URL": "https://community.example.org", "PROXY_HOPS": 1})
+    behind.test_client_class = app.test_client_class
+    yield behind
+    with behind.app_context():
+        db.engine.dispose()
+
+
+def test_hsts_is_sent_only_over_tls(client):
+    assert HSTS not in client.get("/sign-in").headers
+    # a client cannot claim TLS through a proxy header when no proxy is trusted
+    forged = client.get("/sign-in", headers={"X-Forwarded-Proto": "https"})
+    assert HSTS not in forged.headers
+    direct = client.get("/sign-in", base_url="https://localhost")
+    assert direct.headers[HSTS] == "max-age=31536000; includeSubDomains"
+
+
+def test_behind_a_tls_proxy_pages_carry_hsts_and_cookies_are_secure(tls_app, member):
+    client = tls_app.test_client()
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "community.example.org"}
+    page = client.get("/sign-in", headers=proxied)
+    assert page.headers[HSTS] == "max-age=31536000; includeSubDomains"
+    signed_in = client.post("/sign-in", headers=proxied, data={
+        "email": member.email, "password": PASSWORD, "remember": "y"})
+    assert signed_in.status_code == HTTPStatus.FOUND
+    cookies = {c.split("=", 1)[0]: c for c in signed_in.headers.getlist("Set-Cookie")}
+    assert {"session", "remember_token"} <= set(cookies)
+    for name in ("session", "remember_token"):
+        assert "Secure" in cookies[name] and "HttpOnly" in cookies[name], cookies[name]
+        assert "SameSite=Lax" in cookies[name], cookies[name]
+
+
+def test_over_plain_http_cookies_are_not_marked_secure(client, member):
+    """Else the embedded default on http://127.0.0.1 could never keep anyone signed in."""
+    response = client.post("/sign-in", data={"email": member.email, "password": PASSWORD,
+                                             "remember": "y"})
+    for cookie in response.headers.getlist("Set-Cookie"):
+        assert "Secure" not in cookie and "HttpOnly" in cookie, cookie
+
+
+def csp_sources(csp: str) -> dict[str, list[str]]:
+    directives = [d.split() for d in csp.split(";") if d.strip()]
+    return {d[0]: d[1:] for d in directives}
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/no/such/page", "/api/v1/me",
+                                  "/static/style.css", "/api/v1/openapi.json"])
+def test_every_response_names_no_origin_but_our_own_and_may_not_be_framed(client, path):
+    response = client.get(path)
+    response.close()  # a static file is streamed from an open file
+    sources = csp_sources(response.headers["Content-Security-Policy"])
+    assert sources["frame-ancestors"] == ["'none'"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert sources["default-src"] == ["'self'"] and sources["object-src"] == ["'none'"]
+    for directive, allowed in sources.items():
+        for source in allowed:
+            # keywords and the data: scheme for images; no host, no wildcard, no nonce-less
+            # escape hatch such as 'unsafe-inline', 'unsafe-eval' or 'unsafe-hashes'
+            assert source in ("'self'", "'none'") or (directive == "img-src"
+                                                       and source == "data:"), \
+                (directive, source)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
