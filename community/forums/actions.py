@@ -220,7 +220,9 @@ def check_edit_post(post: Post, membership: Membership, *, body: str | Body,
 
     The author edits their own post; a facilitator may edit anyone's, giving a reason,
     which is audited as post:edit. Records post.updated and rewrites the payload of the
-    post's earlier events. Idempotent: the same text again changes nothing.
+    post's earlier events. The author's new text is screened as a new post would be
+    (Invalid `blocked_by_rule`, nothing changed; a held text takes a published post out
+    of view, queued). Idempotent: the same text again changes nothing.
     """
     reader = Reader(post.thread.space, membership)
     access.require_can_change(reader, post)
@@ -232,6 +234,7 @@ def check_edit_post(post: Post, membership: Membership, *, body: str | Body,
     body = body if isinstance(body, Body) else prepare_body(body)
     if body.source == post.source:
         return post
+    screening = _screen_edit(post, membership, body.source)
     html, mentioned = _with_mentions(post.space_id, body)
     now = utcnow()
     db.session.add(PostRevision(post_id=post.id, source=post.source, body_html=post.body_html,
@@ -241,10 +244,33 @@ def check_edit_post(post: Post, membership: Membership, *, body: str | Body,
     if by_other:
         record(AuditAction.POST_EDIT, actor_id=membership.user_id, target_type="post",
                target_id=post.id, space_id=post.space_id, reason=reason)
+    if screening is not None:
+        from community.moderation.actions import do_queue_edited_post
+
+        if screening.held and post.state == PostState.PUBLISHED:
+            # Out of view first, so that no event for the space carries the held text;
+            # the author and the facilitators get the new text.
+            do_queue_edited_post(post, screening)
+            record_event(post.space_id, "post.updated", {"post": _post_payload(post)},
+                         audiences=_post_audiences(post, post.state), subject=f"post:{post.id}")
+            return post
     if post.state == PostState.PUBLISHED:
         notify_mentions(post, mentioned)
     _post_changed(post, "post.updated")
+    if screening is not None:
+        do_queue_edited_post(post, screening)
     return post
+
+
+def _screen_edit(post: Post, membership: Membership, source: str):  # type: ignore[no-untyped-def]
+    """The seam where moderation screens an author's new text (None: nothing to queue).
+    Facilitators' edits, like their posts, are not screened."""
+    if post.author_id != membership.id or post.state not in (PostState.PUBLISHED,
+                                                             PostState.PENDING):
+        return None
+    from community.moderation.screening import screen_edit
+
+    return screen_edit(post.thread.space, membership, source)
 
 
 def check_remove_post(post: Post, membership: Membership, *, reason: str | None = None) -> Post:

@@ -43,7 +43,11 @@ from community.moderation.models import (
     WatchedAction,
     WatchedWord,
 )
-from community.moderation.screening import escalation_minutes, forget_rule_stamps
+from community.moderation.screening import (
+    EditScreening,
+    escalation_minutes,
+    forget_rule_stamps,
+)
 from community.realtime import rooms
 from community.realtime.outbox import record_event, rewrite_subject
 from community.spaces import actions as space_actions
@@ -161,6 +165,27 @@ def do_queue_new_post(post: Post, *, reasons: list[dict[str, Any]], rank: int,
     if held:
         _to_author(post, "post.held", {"post_id": post.id, "thread_id": post.thread_id,
                                        "reason": post.state_reason or ""})
+    _queue_changed(item)
+    return item
+
+
+def do_queue_edited_post(post: Post, screening: EditScreening) -> ReviewItem:
+    """Queue a post whose author's edit screening held or flagged (after the edit).
+
+    A held text takes a published post out of view (post.hidden to the space, post.held
+    to the author); a post still pending gets the new reasons. Logs `hold` or
+    `auto_flag` and records queue.changed.
+    """
+    if screening.held:
+        reason = "; ".join(screening.messages)
+        if post.state == PostState.PUBLISHED:
+            _hide(post, reason)
+        else:
+            post.state_reason = reason
+    item, _opened = _open_or_reopen(post, screening.reasons, screening.rank, utcnow())
+    log("hold" if screening.held else "auto_flag", space_id=post.space_id, actor_id=None,
+        item=item, target_user_id=item.author_user_id,
+        reason=", ".join(r["kind"] for r in screening.reasons), edit=True)
     _queue_changed(item)
     return item
 

@@ -11,6 +11,7 @@ just before it is written, so no code path stores an uncensored rendering.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -148,6 +149,29 @@ def screen_new_post(space: Space, membership: Membership, source: str
     if not held:
         return PostState.PUBLISHED, []
     return PostState.PENDING, _fit(messages)
+
+
+@dataclass(frozen=True)
+class EditScreening:
+    """What screening decided about an author's edited text."""
+
+    held: bool
+    messages: list[str]
+    reasons: list[dict[str, Any]]
+    rank: int
+
+
+def screen_edit(space: Space, membership: Membership, source: str) -> EditScreening | None:
+    """Screen an edited text by the rules of a new post (the same policy, watched words
+    and personal data), so that an edit cannot slip past what posting would catch.
+    Raises Invalid `blocked_by_rule` like `screen_new_post`; None when nothing is to be
+    queued."""
+    state, messages = screen_new_post(space, membership, source)
+    decision = db.session.info.get(_DECISIONS, {}).pop((membership.id, source), None)
+    if decision is None:
+        return None
+    return EditScreening(held=state == PostState.PENDING, messages=messages,
+                         reasons=decision["reasons"], rank=decision["rank"])
 
 
 def _fit(messages: list[str], limit: int = 480) -> list[str]:
