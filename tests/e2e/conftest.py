@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -91,9 +92,47 @@ def save_screenshots(request: pytest.FixtureRequest, pages: dict[str, Any]) -> N
     if not request.node.stash.get(FAILED, False):
         return
     ARTIFACTS.mkdir(exist_ok=True)
-    test = re.sub(r"[^\w.-]+", "_", request.node.name)
+    test = _artifact_name(request)
     for name, page in pages.items():
         try:
             page.screenshot(path=str(ARTIFACTS / f"{test}-{name}.png"), full_page=True)
         except Exception as error:  # a failed screenshot must not hide the failure
             print(f"no screenshot of {name}: {error}")
+
+
+@pytest.fixture
+def new_page(browser: Any, server: Server,
+             request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """`new_page(name, **context_options)`: a page in a browser context of its own (its own
+    cookies: one person). When the test fails, every page is saved to
+    test-artifacts/<test>-<name>.png and the server's log beside them."""
+    contexts, pages = [], {}
+
+    def open_page(name: str, **options: Any) -> Any:
+        options.setdefault("viewport", {"width": 1280, "height": 800})
+        context = browser.new_context(base_url=server.base, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        pages[name] = page
+        return page
+
+    yield open_page
+    save_screenshots(request, pages)
+    if request.node.stash.get(FAILED, False):
+        shutil.copyfile(server.log, ARTIFACTS / f"{_artifact_name(request)}-server.log")
+    for context in contexts:
+        context.close()
+
+
+def _artifact_name(request: pytest.FixtureRequest) -> str:
+    return re.sub(r"[^\w.-]+", "_", request.node.name)
+
+
+def sign_in(page: Any, email: str, password: str) -> None:
+    """Through the sign-in page, as a person would (rate limited: sign in once per test)."""
+    page.goto("/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"^(?!.*/sign-in)"))
