@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel import Locale
+from babel.dates import format_skeleton
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 240
@@ -16,8 +18,9 @@ LEFT, BOTTOM, TOP, RIGHT = 40, 40, 16, 8
 
 
 def weekly_bars(weeks: list[tuple[date, int]], *, title: str, desc: str,
-                chart_id: str = "activity-chart") -> Markup:
-    """SVG for (week start, count) pairs, oldest first."""
+                chart_id: str = "activity-chart", locale: Locale | str = "en") -> Markup:
+    """SVG for (week start, count) pairs, oldest first; days written as `locale` writes
+    day and month ("22.11." in nb, "11/22" in en)."""
     peak = max((n for _, n in weeks), default=0) or 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(weeks), 1)
@@ -39,7 +42,7 @@ def weekly_bars(weeks: list[tuple[date, int]], *, title: str, desc: str,
         h = plot_h * count / peak
         x = LEFT + i * slot + (slot - bar_w) / 2
         y = TOP + plot_h - h
-        label = start.strftime("%d.%m")
+        label = format_skeleton("dM", start, locale=locale)
         parts.append(f'<rect class="chart-bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
                      f'height="{h:.1f}" fill="#2f6f9f"><title>{escape(label)}: {count}'
                      f'</title></rect>')

@@ -26,10 +26,13 @@ class SlowModeForm(Form):
                            validators=[InputRequired(), NumberRange(min=0, max=7 * 24 * 60)])
 
 
+TIMER_ACTIONS = choices([
+    ("close", _l("Close the thread")), ("open", _l("Open the thread")),
+    ("announce", _l("Publish an announcement"))])
+
+
 class TimerForm(Form):
-    action = SelectField(_l("What happens"), choices=choices([
-        ("close", _l("Close the thread")), ("open", _l("Open the thread")),
-        ("announce", _l("Publish an announcement"))]))
+    action = SelectField(_l("What happens"), choices=TIMER_ACTIONS)
     run_at = DateTimeLocalField(_l("When (UTC)"), format="%Y-%m-%dT%H:%M",
                                 validators=[InputRequired()])
     thread_id = IntegerField(_l("Thread number (open / close)"), validators=[Optional()])

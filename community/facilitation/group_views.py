@@ -7,6 +7,7 @@ from datetime import UTC
 from http import HTTPStatus
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -228,7 +229,7 @@ def participation_overview(space_id: int):  # type: ignore[no-untyped-def]
     svg = chart.weekly_bars(
         weeks, title=_("Posts per week in %(space)s", space=reader.space.name),
         desc=_("%(n)d posts in the last %(w)d weeks; the table below has the numbers.",
-               n=total, w=len(weeks)))
+               n=total, w=len(weeks)), locale=get_locale() or "en")
     return render_template("facilitation/participation/overview.html", reader=reader,
                            space=reader.space, rows=rows, weeks=weeks, svg=svg,
                            quiet_days=quiet_days)

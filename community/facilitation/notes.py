@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from community.accounts.models import User
 from community.admin.audit import AuditAction, record
@@ -96,7 +97,7 @@ def note_view(note: MemberNote) -> dict[str, Any]:
             "source": note.source, "created_at": note.created_at.isoformat()}
 
 
-@register_export_section("facilitator_notes", "Notes facilitators wrote about you")
+@register_export_section("facilitator_notes", _l("Notes facilitators wrote about you"))
 def export_notes(user: User) -> list[dict[str, Any]]:
     """Art. 15: the text and date of each note about the member, and the space; the
     writer is not named."""

@@ -37,6 +37,7 @@ from community.forums.forms import (
 from community.forums.models import PostState, Thread, ThreadKind
 from community.forums.ratelimit import posting_limit
 from community.spaces.models import Membership, Space
+from community.templating import code_label
 
 bp = Blueprint("forums", __name__)
 
@@ -76,7 +77,7 @@ def thread_rows(rows: list[tuple[Thread, int | None]]) -> list[dict[str, Any]]:
             counts[thread.post_count] = ngettext("%(num)d post", "%(num)d posts",
                                                  thread.post_count)
         if thread.kind != ThreadKind.DISCUSSION and thread.kind not in kinds:
-            kinds[thread.kind] = _(thread.kind.value)
+            kinds[thread.kind] = code_label(thread.kind, "thread_kind")
         shown.append({
             "url": f"{base}{thread.id}", "title": thread.title, "pinned": thread.pinned,
             "locked": thread.locked, "kind_label": kinds.get(thread.kind),
