@@ -177,7 +177,12 @@ def register(app: Flask) -> None:
             message = _("Not found.")
             code = "not_found"
         else:
-            message = exc.description or HTTPStatus(status).phrase
+            # Werkzeug's descriptions are English only; these say the same in the page's language.
+            message = {
+                HTTPStatus.UNAUTHORIZED: _("Please sign in."),
+                HTTPStatus.FORBIDDEN: _("You are not allowed to do that."),
+                HTTPStatus.METHOD_NOT_ALLOWED: _("This address does not take that request."),
+            }.get(status, _("The request could not be handled."))
             code = _http_code(status)
         if wants_json():
             response = _json(status, code, message, fields=_validation_fields(exc))

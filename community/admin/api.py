@@ -23,8 +23,13 @@ from community.admin.schemas import (
     SuspendSchema,
     UserListArgs,
 )
-from community.api.common import ErrorSchema, api_blueprint, decode_cursor, encode_cursor
-from community.errors import Invalid
+from community.api.common import (
+    ErrorSchema,
+    api_blueprint,
+    bad_cursor,
+    decode_cursor,
+    encode_cursor,
+)
 from community.extensions import db
 
 blp = api_blueprint("api_admin", __name__, "Site administration and the audit log.")
@@ -39,7 +44,7 @@ def _admins_only() -> None:
 def _int_cursor(cursor: str | None) -> int | None:
     value = decode_cursor(cursor)
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise Invalid(fields={"cursor": "Not a cursor from this API."})
+        raise bad_cursor()
     return value
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from community.admin.audit import AuditAction
@@ -63,7 +64,7 @@ class AuditArgs(CursorArgs):
     @validates_schema
     def _range(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise ValidationError("Must not be before 'since'.", field_name="until")
+            raise ValidationError(_("Must not be before 'since'."), field_name="until")
 
 
 class AuditEntrySchema(Schema):

@@ -28,10 +28,11 @@ from community.api.common import (
     CursorArgs,
     ErrorSchema,
     api_blueprint,
+    bad_cursor,
     decode_cursor,
     encode_cursor,
 )
-from community.errors import Invalid, NotFound
+from community.errors import NotFound
 from community.extensions import db
 from community.spaces.models import Acceptance, Agreement
 from community.spaces.queries import shown_name
@@ -71,7 +72,7 @@ def _version(space_id: int | None, version: int) -> Agreement:
 def _versions(space_id: int | None, args: dict[str, Any]) -> dict[str, Any]:
     before = decode_cursor(args["cursor"])
     if before is not None and not isinstance(before, int):
-        raise Invalid(fields={"cursor": "Not a cursor from this API."})
+        raise bad_cursor()
     rows, next_before = queries.list_versions_page(space_id, before=before, limit=args["limit"])
     return {"items": rows,
             "next_cursor": encode_cursor(next_before) if next_before is not None else None}
@@ -211,7 +212,7 @@ def space_acceptances(args: dict[str, Any], space_id: int):  # type: ignore[no-u
     space, _membership = access_space_agreement_to_manage(current_user, space_id)
     after = decode_cursor(args["cursor"])
     if after is not None and not isinstance(after, int):
-        raise Invalid(fields={"cursor": "Not a cursor from this API."})
+        raise bad_cursor()
     current = queries.get_current_agreement(space.id)
     rows = queries.list_acceptances(space, current, after_id=after, limit=args["limit"] + 1)
     more = len(rows) > args["limit"]

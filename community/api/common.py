@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields, validate
 
@@ -46,6 +47,11 @@ def encode_cursor(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
+def bad_cursor() -> Invalid:
+    """The error for a cursor this API did not hand out (or one of another listing)."""
+    return Invalid(fields={"cursor": _("Not a cursor from this API.")})
+
+
 def decode_cursor(cursor: str | None) -> Any:
     if not cursor:
         return None
@@ -53,7 +59,7 @@ def decode_cursor(cursor: str | None) -> Any:
         padded = cursor + "=" * (-len(cursor) % 4)
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(fields={"cursor": "Not a cursor from this API."}) from exc
+        raise bad_cursor() from exc
 
 
 def init(app: Flask) -> None:

@@ -9,8 +9,13 @@ from typing import Any
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 
-from community.api.common import ErrorSchema, api_blueprint, decode_cursor, encode_cursor
-from community.errors import Invalid
+from community.api.common import (
+    ErrorSchema,
+    api_blueprint,
+    bad_cursor,
+    decode_cursor,
+    encode_cursor,
+)
 from community.extensions import db
 from community.facilitation import archive, conversations, notes, participation, rhythm
 from community.forums.access import access_space_content, access_thread_by_id, require_moderator
@@ -93,7 +98,7 @@ def _errors(*statuses: HTTPStatus):  # type: ignore[no-untyped-def]
 def _after(cursor: str | None) -> int | None:
     value = decode_cursor(cursor)
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise Invalid(fields={"cursor": "Not a cursor from this API."})
+        raise bad_cursor()
     return value
 
 

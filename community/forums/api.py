@@ -12,10 +12,10 @@ from community.api.common import (
     CursorArgs,
     ErrorSchema,
     api_blueprint,
+    bad_cursor,
     decode_cursor,
     encode_cursor,
 )
-from community.errors import Invalid
 from community.extensions import db
 from community.forums import actions, notifications, queries, search
 from community.forums.access import (
@@ -73,7 +73,7 @@ def _cursor_ints(cursor: str | None, length: int) -> list[int] | None:
         return None
     if (not isinstance(value, list) or len(value) != length
             or not all(isinstance(v, int) for v in value)):
-        raise Invalid(fields={"cursor": "Not a cursor from this API."})
+        raise bad_cursor()
     return value
 
 
@@ -148,7 +148,7 @@ def list_posts(args: dict[str, Any], thread_id: int):  # type: ignore[no-untyped
         if not (isinstance(cursor, dict) and len(cursor) == 1
                 and next(iter(cursor)) in ("after", "before")
                 and isinstance(next(iter(cursor.values())), int)):
-            raise Invalid(fields={"cursor": "Not a cursor from this API."})
+            raise bad_cursor()
         after, before = cursor.get("after"), cursor.get("before")
     page = queries.list_posts(reader, thread, after=after, before=before,
                               last=args["last"] and cursor is None, limit=args["limit"])

@@ -8,8 +8,14 @@ from typing import Any
 
 from flask_login import current_user, login_required
 
-from community.api.common import ErrorSchema, api_blueprint, decode_cursor, encode_cursor
-from community.errors import Invalid, NotFound
+from community.api.common import (
+    ErrorSchema,
+    api_blueprint,
+    bad_cursor,
+    decode_cursor,
+    encode_cursor,
+)
+from community.errors import NotFound
 from community.extensions import db
 from community.forums.access import access_post_by_id
 from community.moderation import actions, queries
@@ -63,7 +69,7 @@ def _queue_cursor(raw: str | None) -> list[int] | None:
         return None
     if not (isinstance(value, list) and len(value) == 2
             and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-        raise Invalid(fields={"cursor": "Not a cursor from this API."})
+        raise bad_cursor()
     return value
 
 
@@ -72,7 +78,7 @@ def _log_cursor(raw: str | None) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid(fields={"cursor": "Not a cursor from this API."})
+        raise bad_cursor()
     return value
 
 

@@ -10,8 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from community.accounts.access import access_user_by_id
-from community.api.common import ErrorSchema, api_blueprint, decode_cursor, encode_cursor
-from community.errors import Forbidden, Invalid, NotFound
+from community.api.common import (
+    ErrorSchema,
+    api_blueprint,
+    bad_cursor,
+    decode_cursor,
+    encode_cursor,
+)
+from community.errors import Forbidden, NotFound
 from community.extensions import db
 from community.policy import Permission
 from community.spaces import actions, queries
@@ -64,7 +70,7 @@ def _page(items: Sequence[T], args: dict[str, Any], key: Callable[[T], int]
     """Keyset pagination by id over a small list (a group's roster, a user's spaces)."""
     after = decode_cursor(args.get("cursor"))
     if after is not None and (isinstance(after, bool) or not isinstance(after, int)):
-        raise Invalid(fields={"cursor": _("Not a cursor from this API.")})
+        raise bad_cursor()
     rest = sorted((i for i in items if after is None or key(i) > after), key=key)
     limit = args.get("limit", 50)
     page = rest[:limit]
