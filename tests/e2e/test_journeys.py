@@ -39,6 +39,24 @@ def accept_agreement(page: Any, label: str) -> None:
         page.get_by_role("button", name="I agree").click()
 
 
+def publish_agreement(page: Any, text: str, *, version: int, title: str | None = None) -> None:
+    """On a publish form (site or space): write the new version and publish it."""
+    check_page(page, f"publishing agreement version {version}")
+    if title is not None:
+        page.get_by_label("Title").fill(title)
+    page.get_by_label("Agreement text").fill(text)
+    page.get_by_role("button", name="Publish new version").click()
+    expect(page.locator(".flash")).to_contain_text(f"Version {version} is published")
+    check_page(page, f"agreement version {version} published")
+
+
+def open_in_space(page: Any, space_url: str, link: str) -> None:
+    """Follow one of the space's own navigation links from the space page."""
+    page.goto(space_url)
+    page.get_by_role("navigation", name="This space").get_by_role("link", name=link).click()
+    check_page(page, f"space: {link}")
+
+
 def join_through_link(page: Any, link: str, *, name: str, email: str, pseudonym: str) -> None:
     """A newcomer with nothing but the link: create an account, accept the site agreement,
     choose a pseudonym, accept the space's agreement."""
@@ -77,13 +95,8 @@ def test_a_space_from_its_first_rules_to_a_member_downloading_their_data(
     check_page(admin, "admin overview")
     admin.get_by_role("navigation", name="Admin").get_by_role("link",
                                                               name="Site agreement").click()
-    check_page(admin, "site agreement, admin")
-    admin.get_by_label("Title").fill("Site agreement")
-    admin.get_by_label("Agreement text").fill(
-        "What others share here stays here.\n\n- Use your pseudonym.\n- Be kind.")
-    admin.get_by_role("button", name="Publish new version").click()
-    expect(admin.locator(".flash")).to_contain_text("Version 2 is published")
-    check_page(admin, "site agreement published")
+    publish_agreement(admin, "What others share here stays here.\n\n- Use your pseudonym.\n"
+                      "- Be kind.", title="Site agreement", version=2)
 
     admin.get_by_role("link", name="My spaces").click()
     admin.get_by_role("link", name="Create a space").click()
@@ -109,22 +122,13 @@ def test_a_space_from_its_first_rules_to_a_member_downloading_their_data(
     expect(facilitator.get_by_role("heading", level=1)).to_have_text(SPACE)
     check_page(facilitator, "space page, facilitator")
     space_url = facilitator.url
-    facilitator.get_by_role("navigation", name="This space").get_by_role(
-        "link", name="Agreement").click()
-    check_page(facilitator, "space agreement, none yet")
+    open_in_space(facilitator, space_url, "Agreement")
+    expect(facilitator.get_by_text("No agreement has been published yet.")).to_be_visible()
     facilitator.get_by_role("link", name="Publish a new version").click()
-    check_page(facilitator, "publish a space agreement")
-    facilitator.get_by_label("Title").fill("How we work")
-    facilitator.get_by_label("Agreement text").fill(
-        "1. Stories stay in the group.\n2. Ask before advising.")
-    facilitator.get_by_role("button", name="Publish new version").click()
-    expect(facilitator.locator(".flash")).to_contain_text("Version 1 is published")
-    check_page(facilitator, "who has accepted")
+    publish_agreement(facilitator, "1. Stories stay in the group.\n2. Ask before advising.",
+                      title="How we work", version=1)
 
-    facilitator.goto(space_url)
-    facilitator.get_by_role("navigation", name="This space").get_by_role(
-        "link", name="Invitations").click()
-    check_page(facilitator, "invitations")
+    open_in_space(facilitator, space_url, "Invitations")
     facilitator.get_by_label("How many people can use the link").fill("2")
     facilitator.get_by_role("button", name="Create link").click()
     link = facilitator.locator(".token").inner_text().strip()
@@ -201,15 +205,10 @@ def test_a_space_from_its_first_rules_to_a_member_downloading_their_data(
         timeout=10 * SECONDS)
 
     # 7. A new version of the space's agreement: Lea must accept it before reading on.
-    facilitator.goto(space_url)
-    facilitator.get_by_role("navigation", name="This space").get_by_role(
-        "link", name="Agreement").click()
+    open_in_space(facilitator, space_url, "Agreement")
     facilitator.get_by_role("link", name="Publish a new version").click()
-    facilitator.get_by_label("Agreement text").fill(
-        "1. Stories stay in the group.\n2. Ask before advising.\n3. Pay talk in its own thread.")
-    facilitator.get_by_role("button", name="Publish new version").click()
-    expect(facilitator.locator(".flash")).to_contain_text("Version 2 is published")
-    check_page(facilitator, "who has accepted version 2")
+    publish_agreement(facilitator, "1. Stories stay in the group.\n2. Ask before advising.\n"
+                      "3. Pay talk in its own thread.", version=2)
 
     lea.goto(thread_url)
     assert "/agreements/spaces/" in lea.url, lea.url
