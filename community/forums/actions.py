@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -45,6 +46,9 @@ TITLE_MIN, TITLE_MAX = 3, 200
 BODY_MIN, BODY_MAX = 1, 20_000
 REASON_MAX = 500
 IDEMPOTENCY_KEY_MAX = 100
+# How long a key protects against a retry (as Stripe's 24 hours); `community purge`
+# deletes older ones, and an older key found before the purge ran counts as new.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -440,10 +444,21 @@ def _replay(membership: Membership, key: str | None, request_hash: str) -> Post 
         IdempotencyKey.user_id == membership.user_id, IdempotencyKey.key == key))
     if seen is None:
         return None
+    if seen.created_at < utcnow() - IDEMPOTENCY_KEY_TTL:
+        db.session.delete(seen)
+        db.session.flush()
+        return None
     if seen.request_hash != request_hash or seen.post_id is None:
         raise Conflict(_("This Idempotency-Key was already used for a different request."),
                        code="idempotency_key_reused")
     return db.session.get(Post, seen.post_id)
+
+
+def prune_idempotency_keys(now: datetime) -> int:
+    """Forget keys older than IDEMPOTENCY_KEY_TTL; returns how many. Does not commit."""
+    result = db.session.execute(sa.delete(IdempotencyKey).where(
+        IdempotencyKey.created_at < now - IDEMPOTENCY_KEY_TTL))
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def _remember(membership: Membership, key: str | None, request_hash: str, post: Post) -> None:

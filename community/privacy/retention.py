@@ -23,6 +23,7 @@ from community.admin.audit import AuditAction, record
 from community.admin.settings import get_site_settings
 from community.database import utcnow
 from community.extensions import db
+from community.forums.actions import prune_idempotency_keys
 from community.forums.models import Post, PostRevision, PostState, RemovedBy, Thread
 from community.forums.queries import jsonable, public_post_view
 from community.realtime.outbox import rewrite_subject
@@ -63,12 +64,14 @@ class PurgeReport:
     revisions: int = 0
     threads: int = 0
     events: int = 0
+    idempotency_keys: int = 0
     spaces: dict[int, int] = field(default_factory=dict)  # space id -> posts purged
 
     def lines(self) -> list[str]:
         lines = [f"space {sid}: {n} post(s) purged" for sid, n in sorted(self.spaces.items())]
         lines.append(f"purged {self.posts} post(s), {self.revisions} earlier version(s), "
-                     f"{self.threads} thread title(s); pruned {self.events} live event(s)")
+                     f"{self.threads} thread title(s); pruned {self.events} live event(s), "
+                     f"{self.idempotency_keys} idempotency key(s)")
         return lines
 
 
@@ -129,6 +132,7 @@ def purge(now: datetime | None = None, *, echo: Callable[[str], None] | None = N
                 break
             db.session.commit()
     report.events = prune_events(now)
+    report.idempotency_keys = prune_idempotency_keys(now)
     if report.posts or report.events:
         record(AuditAction.RETENTION_PURGE, actor_id=None, target_type="site", target_id=None,
                posts=report.posts, revisions=report.revisions, threads=report.threads,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import sqlalchemy as sa
 
 from community.admin.models import AuditEntry
+from community.cli import cli
+from community.database import utcnow
 from community.extensions import db
 from community.forums.models import (
     IdempotencyKey,
@@ -125,6 +128,29 @@ def test_an_idempotency_key_makes_a_retry_create_one_post(space, member, thread,
     assert other.status_code == HTTPStatus.CONFLICT
     assert other.json["error"]["code"] == "idempotency_key_reused"
     assert count(IdempotencyKey) == 1
+
+
+def test_an_idempotency_key_protects_for_a_day_and_the_purge_forgets_it(
+        app, space, member, thread, as_user):
+    client = as_user(member)
+    headers = {"Idempotency-Key": "yesterday"}
+    first = client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Hi"},
+                        headers=headers).json["post"]["id"]
+    db.session.execute(sa.update(IdempotencyKey).values(
+        created_at=utcnow() - timedelta(hours=25)))
+    db.session.commit()
+    # A day later the same key is a new request, not a replay of the old post.
+    again = client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Hi"},
+                        headers=headers)
+    assert again.status_code == HTTPStatus.CREATED and again.json["post"]["id"] != first
+    db.session.execute(sa.update(IdempotencyKey).values(
+        created_at=utcnow() - timedelta(hours=25)))
+    client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Fresh"},
+                headers={"Idempotency-Key": "today"})
+    db.session.commit()
+    output = app.test_cli_runner().invoke(cli, ["purge"]).output
+    assert "1 idempotency key(s)" in output
+    assert list(db.session.scalars(sa.select(IdempotencyKey.key))) == ["today"]
 
 
 def test_an_idempotent_thread_start_creates_one_thread(space, member, as_user):
