@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -30,14 +31,15 @@ class Server:
     passwords: dict[str, str] = field(default_factory=dict)  # e-mail -> password
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`community demo` then `community serve` on a fresh instance, as a person would."""
-    folder = tmp_path_factory.mktemp("e2e")
+@contextlib.contextmanager
+def demo_server(folder: Path, **settings: str) -> Iterator[Server]:
+    """`community demo` then `community serve` on a fresh instance, as a person would;
+    `settings` become COMMUNITY_* variables (POST_RATE_LIMIT="1000 per minute", ...)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = embedded_env(folder / "instance")
     env["COMMUNITY_BASE_URL"] = base  # the socket's Origin check compares with this
+    env.update({f"COMMUNITY_{name}": value for name, value in settings.items()})
     demo = subprocess.run([*community_command(), "demo"], env=env, capture_output=True,
                           text=True, timeout=120)
     assert demo.returncode == 0, demo.stdout + demo.stderr
@@ -59,6 +61,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with demo_server(tmp_path_factory.mktemp("e2e")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
