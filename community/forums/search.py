@@ -1,9 +1,9 @@
-"""Full-text search of a space's posts: SQLite FTS5 or PostgreSQL text search.
+"""Full-text search of a space's posts and thread titles: SQLite FTS5 or PostgreSQL.
 
-The index structures live outside the ORM metadata (created by the migration): an FTS5
-table over posts.source kept up to date by triggers on SQLite, and a GIN expression
-index on PostgreSQL. Whatever the index holds, the query itself keeps to the reader's
-space and to published posts.
+The index structures live outside the ORM metadata (created by the migrations): FTS5
+tables over posts.source and threads.title kept up to date by triggers on SQLite, and
+GIN expression indexes on PostgreSQL. Whatever the indexes hold, the query itself keeps
+to the reader's space and to published posts.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from community.extensions import db
 from community.forums import queries
 from community.forums.access import Reader
-from community.forums.models import Post, PostState
+from community.forums.models import Post, PostState, Thread
 from community.spaces.models import Membership
 
 MAX_TERMS = 8
@@ -37,14 +37,18 @@ def search_posts(reader: Reader, query: str, *, before: int | None = None,
     if not terms:
         return [], None
     if db.session.get_bind().dialect.name == "postgresql":
-        tsquery = " & ".join(f"{term}:*" for term in terms)
-        match = sa.func.to_tsvector(sa.literal_column(f"'{PG_CONFIG}'"), Post.source).op("@@")(
-            sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), tsquery))
+        config = sa.literal_column(f"'{PG_CONFIG}'")
+        tsquery = sa.func.to_tsquery(config, " & ".join(f"{term}:*" for term in terms))
+        in_text = sa.func.to_tsvector(config, Post.source).op("@@")(tsquery)
+        titled = sa.func.to_tsvector(config, Thread.title).op("@@")(tsquery)
     else:
         fts = " ".join('"{}"*'.format(term.replace('"', '""')) for term in terms)
-        match = Post.id.in_(sa.select(sa.literal_column("rowid"))
-                            .select_from(sa.table("post_search"))
-                            .where(sa.literal_column("post_search").op("MATCH")(fts)))
+        in_text = Post.id.in_(_fts_rowids("post_search", fts))
+        titled = Thread.id.in_(_fts_rowids("thread_search", fts))
+    # A thread found by its title is shown by its opening post.
+    openings = (sa.select(sa.func.min(Post.id)).join(Thread, Thread.id == Post.thread_id)
+                .where(Thread.space_id == reader.space.id, titled).group_by(Thread.id))
+    match = sa.or_(in_text, Post.id.in_(openings))
     stmt = (sa.select(Post).where(match, Post.space_id == reader.space.id,
                                   Post.state == PostState.PUBLISHED,
                                   queries.visible_answers(reader))
@@ -58,8 +62,13 @@ def search_posts(reader: Reader, query: str, *, before: int | None = None,
     return posts, (posts[-1].id if more else None)
 
 
-# Made by hand in the migration, so autogenerate must neither drop nor compare them.
-SEARCH_STRUCTURES = ("post_search", "ix_posts_search")
+def _fts_rowids(table: str, fts: str) -> sa.Select[tuple[int]]:
+    return (sa.select(sa.literal_column("rowid")).select_from(sa.table(table))
+            .where(sa.literal_column(table).op("MATCH")(fts)))
+
+
+# Made by hand in the migrations, so autogenerate must neither drop nor compare them.
+SEARCH_STRUCTURES = ("post_search", "ix_posts_search", "thread_search", "ix_threads_search")
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:

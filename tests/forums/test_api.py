@@ -478,6 +478,30 @@ def test_search_finds_published_posts_of_this_space_only(space, member, facilita
     assert weird.status_code == HTTPStatus.OK
 
 
+def test_search_finds_a_thread_by_its_title_shown_by_its_opening_post(
+        space, member, facilitator, as_user):
+    thread, opening = start_thread(space, member, title="Bageri eller økonomi?",
+                                   body="Jeg kan ikke vælge.")
+    reply(thread, member, "Some reply without the words")
+    stranger = factories.make_user(display_name="Stranger")
+    elsewhere = factories.make_space(name="Elsewhere", members=[stranger])
+    start_thread(elsewhere, stranger, title="Bageri i Aarhus", body="Another space")
+    db.session.commit()
+    for query in ("bageri", "Økonomi", "bager eller"):
+        hits = as_user(member).get(f"/api/v1/spaces/{space.id}/search",
+                                   query_string={"q": query}).json["items"]
+        assert [h["post"]["id"] for h in hits] == [opening.id], query
+        assert hits[0]["thread"]["title"] == "Bageri eller økonomi?"
+    # Renamed by a facilitator: found by the new title only.
+    renamed = as_user(facilitator).patch(f"/api/v1/threads/{thread.id}",
+                                         json={"title": "Choosing a trade"})
+    assert renamed.status_code == HTTPStatus.OK, renamed.json
+    found = as_user(member).get(f"/api/v1/spaces/{space.id}/search", query_string={"q": "trade"})
+    assert [h["post"]["id"] for h in found.json["items"]] == [opening.id]
+    assert as_user(member).get(f"/api/v1/spaces/{space.id}/search",
+                               query_string={"q": "bageri"}).json["items"] == []
+
+
 def test_the_event_stream_filters_by_audience_and_resumes_after_an_id(
         space, member, other_member, facilitator, thread, as_user):
     from community.realtime.outbox import record_event
