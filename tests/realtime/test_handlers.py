@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from http import HTTPStatus
 
-import pytest
 import sqlalchemy as sa
 
 from community.accounts.actions import do_suspend_user
