@@ -34,6 +34,7 @@ LIVE_POSTS = 6  # posted while a member watches a thread
 # Alone in a post: a fence left open or a link reference definition reaches past its entry.
 SOLO = re.compile(r"```|~~~|^\s{0,3}\[[^\]]+\]:", re.MULTILINE)
 WHITE = re.compile(r"\s+")
+NAME = "HNAMEQ\"><img src=x onerror=window.__pwned=1>\u202e<svg onload=alert(1)>"
 TITLES = ("<img src=x onerror=window.__pwned=1>", "\"><script>alert(1)</script>",
           "\u202eevil\u202c <svg onload=alert(1)>", "{{7*7}} ${alert(1)} </title><b>x")
 
@@ -171,6 +172,11 @@ class Api:
         assert response.status_code == HTTPStatus.CREATED, (path, response.text[:500])
         return response.json()
 
+    def patch(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.http.patch(f"{self.base}/api/v1{path}", json=body, timeout=60)
+        assert response.status_code == HTTPStatus.OK, (path, response.text[:500])
+        return response.json()
+
     def space_id(self, name: str) -> int:
         spaces = self.http.get(f"{self.base}/api/v1/spaces", timeout=30).json()["items"]
         return next(s["id"] for s in spaces if s["name"] == name)
@@ -185,7 +191,8 @@ def facilitator_api(server: Server) -> Api:
 def posted(facilitator_api: Api) -> Corpus:
     """The whole corpus as the facilitator's threads and replies (a facilitator's posts are
     never held for review, so members see every one), but the last few batches, which
-    the live test posts while a member watches."""
+    the live test posts while a member watches. The facilitator's name is hostile too."""
+    facilitator_api.patch("/me", {"display_name": NAME})
     all_entries = entries()
     groups = batches(all_entries)
     groups, live = groups[:-LIVE_POSTS], groups[-LIVE_POSTS:]
@@ -351,6 +358,8 @@ def test_thread_pages_of_hostile_posts_run_no_script_and_show_every_entry(posted
         watched.goto(f"/threads/{thread.id}")
         watched.assert_nothing_ran(f"thread {thread.id}")
         assert thread.title_marker in watched.page.locator("h1").inner_text()
+        assert "HNAMEQ\"><img src=x onerror=window.__pwned=1>" in \
+            watched.page.locator("article.post").first.inner_text()
         texts = watched.page.evaluate(POST_TEXTS)
         lost = missing_text(texts, thread.posts)
         assert not lost, f"{len(lost)} entries lost, first: " + "\n".join(lost[:15])
