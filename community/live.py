@@ -143,6 +143,7 @@ def live_strings() -> str:
         "pending": _("Waiting for review"),
         "rejected": _("Not published"),
         "quote": _("Quote"),
+        "flag": _("Flag"),
         "removed_by_facilitator": _("Removed by a facilitator."),
         "removed_by_author": _("Removed by the author."),
         "removed_by_retention": _("Removed at the end of the retention period."),

@@ -172,8 +172,7 @@ def test_a_space_from_its_first_rules_to_a_member_downloading_their_data(
     assert noor.evaluate("window.stillTheSamePage") is True
     check_page(noor, "thread with a live post")
 
-    # 5. Noor flags Lea's reply.
-    noor.reload()
+    # 5. Noor flags Lea's reply, from the post as it arrived live.
     reply.get_by_role("link", name="Flag").click()
     check_page(noor, "flag a post")
     noor.get_by_label("What is wrong?").select_option("off_topic")

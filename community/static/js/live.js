@@ -29,6 +29,7 @@
   const atEnd = data.atEnd !== 'false';
   const threadUrl = data.threadUrl;
   const postUrl = data.postUrl;
+  const readerId = data.readerId ? Number(data.readerId) : null;  // the reader's membership
 
   const statusEl = root.querySelector('.live-status');
   const presenceEl = root.querySelector('.live-presence');
@@ -207,9 +208,20 @@
     const article = el('article', {
       class: 'post card', id: id, 'aria-labelledby': id + '-by', tabindex: '-1'}, [header]);
     article.append(...bodyNodes(post));
-    if (replyBox && post.state === 'published') {
-      article.append(el('footer', {class: 'post-actions'}, [
-        el('a', {href: threadUrl + threadId + '?quote=' + post.id + '#reply'}, [t.quote])]));
+    if (post.state === 'published') {
+      // The same links as the rendered page: quote where one may reply, flag others' posts.
+      const links = [];
+      if (replyBox) {
+        links.push(el('a', {href: threadUrl + threadId + '?quote=' + post.id + '#reply'}, [t.quote]));
+      }
+      if (readerId && !(post.author && post.author.membership_id === readerId)) {
+        links.push(el('a', {href: postUrl + post.id + '/flag'}, [t.flag]));
+      }
+      if (links.length) {
+        const footer = el('footer', {class: 'post-actions'});
+        links.forEach((link, index) => footer.append(...(index ? [' ', link] : [link])));
+        article.append(footer);
+      }
     }
     return el('li', {}, [article]);
   }
