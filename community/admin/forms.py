@@ -63,9 +63,9 @@ class AuditFilterForm(Form):
 
 class SiteSettingsForm(Form):
     default_anonymity = SelectField(_l("Names and pseudonyms in new spaces"), choices=[
-        SelectChoice("real_names", str(_l("Real names"))),
-        SelectChoice("pseudonyms_allowed", str(_l("Pseudonyms allowed"))),
-        SelectChoice("pseudonyms_required", str(_l("Pseudonyms required")))])
+        SelectChoice("real_names", _l("Real names")),
+        SelectChoice("pseudonyms_allowed", _l("Pseudonyms allowed")),
+        SelectChoice("pseudonyms_required", _l("Pseudonyms required"))])
     facilitators_see_identity = BooleanField(_l(
         "Facilitators may look up who is behind a pseudonym (each look-up is recorded)"))
     default_retention_days = IntegerField(_l("Keep posts in new spaces for this many days"),
@@ -75,8 +75,8 @@ class SiteSettingsForm(Form):
     export_threads = BooleanField(_l(
         "Members' data downloads include the other posts of threads they took part in"))
     signup = SelectField(_l("Who can create an account"), choices=[
-        SelectChoice("open", str(_l("Anyone (open sign-up)"))),
-        SelectChoice("invite", str(_l("Only people with an invitation link")))])
+        SelectChoice("open", _l("Anyone (open sign-up)")),
+        SelectChoice("invite", _l("Only people with an invitation link"))])
 
     def settings(self) -> dict[str, object]:
         return {"default_anonymity": self.default_anonymity.data,
