@@ -129,9 +129,11 @@ def do_create_token(user: User, *, name: str) -> tuple[ApiToken, str]:
 
 
 def do_revoke_token(token: ApiToken) -> None:
-    """Idempotent: revoking a revoked token changes nothing."""
+    """Idempotent: revoking a revoked token changes nothing. Live connections signed in
+    with the token are closed after the commit."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        revocation.revoke_token(token.token_hash, "token_revoked")
 
 
 def do_suspend_user(user: User, *, reason: str, acting_user: User) -> None:

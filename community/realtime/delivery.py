@@ -144,6 +144,8 @@ class Delivery(Manager):
         with self.lock:
             self.connections[sid] = connection
             self.basic_enter_room(sid, NAMESPACE, rooms.connection_room(connection.user_id))
+            if connection.token_hash is not None:
+                self.basic_enter_room(sid, NAMESPACE, rooms.token_room(connection.token_hash))
 
     def drop_connection(self, sid: str) -> list[int]:
         """Forget a closed connection; returns the spaces it was subscribed to."""

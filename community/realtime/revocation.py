@@ -1,7 +1,8 @@
 """Take live access away at once, on every realtime process, after the change commits.
 
 Actions call `revoke` (one user in one space), `revoke_user` (every connection of a
-user: suspension, sign-out, password change), `revoke_space` (everyone in a space: a
+user: suspension, sign-out, password change), `revoke_token` (the connections of one
+revoked API token), `revoke_space` (everyone in a space: a
 new space agreement) or `revoke_site` (everyone: a new site agreement). The request is
 kept on the database session and sent only after the commit, like events; a rollback
 drops it. `*_now` variants send at once, for changes that are not in a transaction
@@ -42,6 +43,13 @@ def revoke_user(user_id: int, reason: str, *, disconnect: bool = True) -> None:
     """After commit: every connection of the user loses every space (and is closed)."""
     _queue({"space_id": None, "reason": reason, "disconnect": disconnect},
            rooms.connection_room(user_id))
+
+
+def revoke_token(token_hash: str, reason: str) -> None:
+    """After commit: every connection signed in with the token loses every space and is
+    closed (the user's other connections stay)."""
+    _queue({"space_id": None, "reason": reason, "disconnect": True},
+           rooms.token_room(token_hash))
 
 
 def revoke_space(space_id: int, reason: str, *, except_user_id: int | None = None) -> None:

@@ -318,3 +318,24 @@ def test_a_revoked_api_token_stops_working_on_the_next_message(app, sockets, spa
     db.session.execute(sa.update(ApiToken).values(revoked_at=factories.expired()))
     db.session.commit()
     assert sock.subscribe(space.id)["error"]["code"] == "unauthorized"
+
+
+def test_revoking_an_api_token_closes_its_sockets_at_once_and_only_those(
+        app, sockets, space, member, as_user):
+    from community.accounts.models import ApiToken
+
+    token = factories.make_token(user=member)
+    by_token, by_cookie = sockets(token=token), sockets(user=member)
+    assert by_token.subscribe(space.id)["ok"] and by_cookie.subscribe(space.id)["ok"]
+    by_token.received(), by_cookie.received()
+    token_id = db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == member.id))
+    response = as_user(member).delete(f"/api/v1/tokens/{token_id}")
+    assert response.status_code == HTTPStatus.NO_CONTENT
+    assert ("access_revoked", {"space_id": space.id, "reason": "token_revoked"}) \
+        in by_token.received()
+    deadline = time.monotonic() + 5
+    while by_token.connected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not by_token.connected
+    assert by_cookie.connected
+    assert not [n for n, _d in by_cookie.received() if n == "access_revoked"]
