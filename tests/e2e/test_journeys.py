@@ -200,8 +200,9 @@ def test_a_space_from_its_first_rules_to_a_member_downloading_their_data(
     removal.get_by_role("button", name="Remove").click()
     expect(facilitator.locator(".flash")).to_contain_text("Done.")
     check_page(facilitator, "queue item, removed")
-    expect(noor.locator("article.post", has_text="Removed by a facilitator.")).to_be_visible(
-        timeout=10 * SECONDS)
+    for member in (noor, lea):
+        expect(member.locator("article.post", has_text="Removed by a facilitator.")
+               ).to_be_visible(timeout=10 * SECONDS)
 
     # 7. A new version of the space's agreement: Lea must accept it before reading on.
     open_in_space(facilitator, space_url, "Agreement")
@@ -211,6 +212,9 @@ def test_a_space_from_its_first_rules_to_a_member_downloading_their_data(
 
     lea.goto(thread_url)
     assert "/agreements/spaces/" in lea.url, lea.url
+    # The removal's reason reached Lea privately, on the next page she opened.
+    expect(lea.get_by_role("status").filter(has_text="Message from the facilitators")
+           ).to_contain_text("A post of yours was removed: Let us keep this thread")
     expect(lea.get_by_text("Pay talk in its own thread.")).to_be_visible()
     accept_agreement(lea, "new space agreement version")
     assert lea.url == thread_url
