@@ -174,15 +174,19 @@ def do_queue_edited_post(post: Post, screening: EditScreening) -> ReviewItem:
 
     A held text takes a published post out of view (post.hidden to the space, post.held
     to the author); a post still pending gets the new reasons. Logs `hold` or
-    `auto_flag` and records queue.changed.
+    `auto_flag` and records queue.changed, unless the item was pending already for the
+    same reasons.
     """
-    if screening.held:
-        reason = "; ".join(screening.messages)
-        if post.state == PostState.PUBLISHED:
-            _hide(post, reason)
-        else:
-            post.state_reason = reason
-    item, _opened = _open_or_reopen(post, screening.reasons, screening.rank, utcnow())
+    hidden = screening.held and post.state == PostState.PUBLISHED
+    if hidden:
+        _hide(post, "; ".join(screening.messages))
+    elif screening.held:
+        post.state_reason = "; ".join(screening.messages)
+    before = db.session.scalar(sa.select(ReviewItem.reasons).where(
+        ReviewItem.post_id == post.id, ReviewItem.state == ReviewState.PENDING))
+    item, opened = _open_or_reopen(post, screening.reasons, screening.rank, utcnow())
+    if not (hidden or opened) and item.reasons == before:
+        return item  # still waiting for the same reasons: the queue did not change
     log("hold" if screening.held else "auto_flag", space_id=post.space_id, actor_id=None,
         item=item, target_user_id=item.author_user_id,
         reason=", ".join(r["kind"] for r in screening.reasons), edit=True)
