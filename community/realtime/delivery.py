@@ -70,6 +70,7 @@ from community.realtime import rooms
 
 REVOKE = "_revoke"
 PRESENCE = "_presence"
+VISIBILITY = "_visibility"  # a member showed or hid their presence: to every process
 PRESENCE_TTL = 90.0  # seconds an announcement of another process stays valid
 HEARTBEAT = 30.0
 PRESENCE_INTERVAL = 1.0  # at most one announcement per space and process this often
@@ -282,6 +283,8 @@ class Delivery(Manager):
             return self._revoke(data, room)
         if event == PRESENCE:
             return self._presence(data)
+        if event == VISIBILITY:
+            return self._visibility(data, room)
         space_id = rooms.space_of_room(room)
         if event != "event" or space_id is None or not isinstance(data, dict):
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
@@ -393,6 +396,22 @@ class Delivery(Manager):
             self.announce(sid_space)
 
     # --- presence -------------------------------------------------------------------
+
+    def _visibility(self, data: dict[str, Any], room: Any) -> None:
+        """A member's choice to show or hide their presence in a space, applied to their
+        connections on this process (the message reaches every process)."""
+        space_id, visible = data.get("space_id"), data.get("visible")
+        if not isinstance(space_id, int) or not isinstance(visible, bool):
+            return
+        changed = False
+        with self.lock:
+            for sid, _eio_sid in list(self.get_participants(NAMESPACE, room)):
+                connection = self.connections.get(sid)
+                sub = connection.subscriptions.get(space_id) if connection else None
+                if sub is not None and sub.visible != visible:
+                    sub.visible, changed = visible, True
+        if changed:
+            self.announce(space_id)
 
     def _leave_space(self, sid: str, space_id: int) -> None:
         subs = self._by_space.get(space_id)

@@ -50,6 +50,7 @@ from community.realtime import actions, outbox, retention, rooms
 from community.realtime.delivery import (
     MAX_BACKLOG,
     NAMESPACE,
+    VISIBILITY,
     Connection,
     Delivery,
     RedisDelivery,
@@ -489,13 +490,9 @@ def on_show_presence(sid: str, connection: Connection, user: User,
     db.session.rollback()  # socket events read in deferred transactions: write in a fresh one
     actions.do_set_show_presence(membership, visible)
     db.session.commit()
-    manager = _manager()
-    with manager.lock:
-        for other in manager.connections.values():
-            sub = other.subscriptions.get(space_id)
-            if other.user_id == user.id and sub is not None:
-                sub.visible = visible
-    manager.announce(space_id)
+    # Every connection of the member, on every process, follows the choice.
+    _manager().server.emit(VISIBILITY, {"space_id": space_id, "visible": visible},
+                           to=rooms.connection_room(user.id))
     return {"ok": True, "visible": visible}
 
 

@@ -157,3 +157,31 @@ def test_removal_on_one_process_revokes_a_connection_on_another(
     answer = removed.subscribe(space.id, last_event_id=0)
     assert answer["ok"] is False and answer["error"]["code"] == "not_found"
     assert ORIGIN  # every client above connected with the allowed origin
+
+
+def test_hiding_presence_on_one_process_hides_the_member_on_another(
+        app, launch, space, member, other_member):
+    redis_url = require_redis()
+    channel = new_channel()
+    server_a = launch(redis_url=redis_url, channel=channel)
+    server_b = launch(redis_url=redis_url, channel=channel)
+    token = factories.make_token(user=member)
+    kit_token = factories.make_token(user=other_member)
+    space_id = space.id
+    db.session.commit()  # on SQLite the test's open transaction would hold the write lock
+    robin_a = launch.live().connect(server_a.url, token=token)
+    robin_b = launch.live().connect(server_b.url, token=token)
+    kit = launch.live().connect(server_b.url, token=kit_token)
+    for client in (robin_a, robin_b, kit):
+        assert client.subscribe(space_id)["ok"]
+
+    def shown(got) -> list[str] | None:  # type: ignore[no-untyped-def]
+        lists = [g[1] for g in got if g[0] == "presence" and g[1]["space_id"] == space_id]
+        return [e["name"] for e in lists[-1]["online"]] if lists else None
+
+    assert kit.wait_for(lambda got: shown(got) == ["Kit", "Robin"])
+    # Robin hides through the connection on A; the connection on B must stop showing
+    # Robin too, without subscribing again.
+    assert robin_a.call("show_presence", {"space_id": space_id, "visible": False}) == {
+        "ok": True, "visible": False}
+    assert kit.wait_for(lambda got: shown(got) == ["Kit"])
