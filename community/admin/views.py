@@ -25,9 +25,8 @@ from community.admin.forms import (
     SuspendForm,
     UserSearchForm,
 )
-from community.agreements import actions as agreement_actions
 from community.agreements import queries as agreement_queries
-from community.agreements.forms import PublishForm
+from community.agreements.views import publish_from_form
 from community.api.common import decode_cursor, encode_cursor
 from community.csvexport import csv_safe
 from community.errors import AppError
@@ -142,23 +141,11 @@ def set_admin(user_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/agreement", methods=["GET", "POST"])
 def site_agreement():  # type: ignore[no-untyped-def]
     """Publish a new version of the site agreement; the form starts from the current text."""
-    current = agreement_queries.get_current_agreement(None)
-    form = PublishForm()
-    if not form.is_submitted() and current is not None:
-        form.title.data, form.body.data = current.title, current.body_source
-    if form.validate_on_submit():
-        try:
-            agreement = agreement_actions.check_publish_agreement(
-                space=None, title=form.title.data or "", body=form.body.data or "",
-                acting_user=current_user)
-        except AppError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Version %(n)d is published. Everyone must accept it before they read on.",
-                    n=agreement.version))
-            return redirect(url_for("admin.site_agreement"))
+    form, current, agreement = publish_from_form(None)
+    if agreement is not None:
+        flash(_("Version %(n)d is published. Everyone must accept it before they read on.",
+                n=agreement.version))
+        return redirect(url_for("admin.site_agreement"))
     status = HTTPStatus.BAD_REQUEST if form.is_submitted() else HTTPStatus.OK
     return render_template("admin/site_agreement.html", form=form, current=current,
                            versions=agreement_queries.list_versions(None)), status

@@ -161,26 +161,37 @@ def space_version(space_id: int, version: int):  # type: ignore[no-untyped-def]
 def space_publish(space_id: int):  # type: ignore[no-untyped-def]
     """Facilitators publish a new version; the form starts from the current text."""
     space, _membership = access_space_agreement_to_manage(current_user, space_id)
-    current = queries.get_current_agreement(space.id)
-    form = PublishForm()
-    if not form.is_submitted() and current is not None:
-        form.title.data, form.body.data = current.title, current.body_source
-    if form.validate_on_submit():
-        try:
-            agreement = actions.check_publish_agreement(
-                space=space, title=form.title.data or "", body=form.body.data or "",
-                acting_user=current_user)
-        except AppError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Version %(n)d is published. Members must accept it before they read on.",
-                    n=agreement.version))
-            return redirect(url_for("agreements.space_acceptances", space_id=space.id))
+    form, current, agreement = publish_from_form(space)
+    if agreement is not None:
+        flash(_("Version %(n)d is published. Members must accept it before they read on.",
+                n=agreement.version))
+        return redirect(url_for("agreements.space_acceptances", space_id=space.id))
     status = HTTPStatus.BAD_REQUEST if form.is_submitted() else HTTPStatus.OK
     return render_template("agreements/publish.html", form=form, space=space,
                            current=current), status
+
+
+def publish_from_form(space: Space | None) -> tuple[PublishForm, Agreement | None,
+                                                    Agreement | None]:
+    """The publish form of the space's (None: the site's) agreement, starting from the
+    current text; publishes and commits when it was sent valid. Returns the form, the
+    current version and the newly published one (None unless published)."""
+    current = queries.get_current_agreement(space.id if space is not None else None)
+    form = PublishForm()
+    if not form.is_submitted() and current is not None:
+        form.title.data, form.body.data = current.title, current.body_source
+    if not form.validate_on_submit():
+        return form, current, None
+    try:
+        agreement = actions.check_publish_agreement(
+            space=space, title=form.title.data or "", body=form.body.data or "",
+            acting_user=current_user)
+    except AppError as error:
+        db.session.rollback()
+        apply_error(form, error)
+        return form, current, None
+    db.session.commit()
+    return form, current, agreement
 
 
 @bp.route("/spaces/<int:space_id>/acceptances")
