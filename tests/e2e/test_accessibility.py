@@ -184,6 +184,21 @@ def test_new_posts_arriving_live_are_announced_by_a_polite_live_region(open_as):
     assert kit.evaluate("() => document.activeElement === document.body")
 
 
+def test_form_errors_are_announced_and_each_is_tied_to_its_field(open_as):
+    page = open_as(None, "/sign-up")
+    page.get_by_label("E-mail").fill("someone@example.org")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create account").click()
+
+    expect(page.get_by_role("alert")).to_have_text("Please correct the marked fields.")
+    for label in ("Your name", "Password"):
+        control = page.get_by_label(label)
+        expect(control).to_have_attribute("aria-invalid", "true")
+        expect(control).to_have_accessible_description(re.compile("required"))
+    expect(page.get_by_label("E-mail")).not_to_have_attribute("aria-invalid", "true")
+    check_page(page, "sign-up with errors")
+
+
 def test_long_words_links_and_code_reflow_at_200_and_400_percent_zoom(open_as):
     robin = open_as(ROBIN, "/")
     thread = start_thread(robin, "\n\n".join([
