@@ -210,6 +210,12 @@ def test_a_space_from_its_first_rules_to_a_member_downloading_their_data(
     publish_agreement(facilitator, "1. Stories stay in the group.\n2. Ask before advising.\n"
                       "3. Pay talk in its own thread.", version=2)
 
+    # Lea's open thread stops at once and tells her why.
+    status = lea.locator("#live .live-status")
+    expect(status).to_contain_text("Please accept the space's current agreement to read on.",
+                                   timeout=10 * SECONDS)
+    assert status.get_attribute("role") == "alert"
+    check_page(lea, "thread, live updates stopped for the new agreement")
     lea.goto(thread_url)
     assert "/agreements/spaces/" in lea.url, lea.url
     # The removal's reason reached Lea privately, on the next page she opened.
