@@ -1,6 +1,6 @@
 # The two set-up commands of the README: `make run` and `make test`.
 PYTHON ?= python3
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 VENV ?= .venv
 BIN = $(VENV)/bin
 

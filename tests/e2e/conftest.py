@@ -144,3 +144,12 @@ def sign_in(page: Any, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"^(?!.*/sign-in)"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each browser module on one xdist worker (with `--dist loadgroup`, as `make
+    test` runs): its module-scoped server then starts once, not once per worker."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group(f"e2e-{item.path.stem}"))
