@@ -179,12 +179,15 @@ class Served:
         self.log = db.workdir / f"server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "gevent.monkey", "--module", "community.serve",
+                "--host", "127.0.0.1", "--port", str(self.port)]
+
     def start(self) -> Served:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gevent.monkey", "--module", "community.serve",
-                 "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=raise_nofile)
+                self.command(), env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                preexec_fn=raise_nofile)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -218,15 +221,16 @@ class Served:
 class LoadClients:
     """Node processes, each holding a share of the connections."""
 
-    def __init__(self, urls: list[str], members: list[dict[str, Any]], processes: int) -> None:
+    def __init__(self, urls: list[str], members: list[dict[str, Any]], processes: int,
+                 *, script: Path = CLIENT_JS, batch: int = 50) -> None:
         self.procs = []
         for k in range(processes):
             share = members[k::processes]
-            proc = subprocess.Popen(["node", str(CLIENT_JS)], cwd=ROOT, stdin=subprocess.PIPE,
+            proc = subprocess.Popen(["node", str(script)], cwd=ROOT, stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, text=True, preexec_fn=raise_nofile)
             assert proc.stdin is not None
             proc.stdin.write(json.dumps({"urls": urls, "origin": ORIGIN, "members": share,
-                                         "batch": 50}) + "\n")
+                                         "batch": batch}) + "\n")
             proc.stdin.flush()
             self.procs.append(proc)
 
