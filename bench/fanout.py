@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import resource
 import secrets
 import signal
@@ -346,10 +347,15 @@ def run_fanout(name: str, spaces: int, per_space: int, rate_per_space: float, se
         cpu_before = sum(s.cpu_s() for s in servers)
         jobs, owner = [], []
         count = int(rate_per_space * seconds)
+        # Each space's poster keeps its own rhythm, as independent people do: a phase
+        # drawn once per space (seeded, so runs compare). All posters firing within the
+        # same millisecond would measure a burst queueing in one process instead.
+        phases = random.Random(7).random
+        phase = [0.0] + [phases() / rate_per_space for _ in plan["spaces"][1:]]
         for k in range(count):
             for space_index, space in enumerate(plan["spaces"]):
                 jobs.append((space["facilitator"], space["thread_id"],
-                             k / rate_per_space + space_index * 0.001))
+                             k / rate_per_space + phase[space_index]))
                 owner.append(space_index)
         sent: dict[str, float] = {}
         restart = {}

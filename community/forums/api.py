@@ -171,8 +171,11 @@ def create_post(body: dict[str, Any], thread_id: int):  # type: ignore[no-untype
     post = actions.check_create_post(thread, reader.membership, body=prepared,
                                      quote_of_id=body["quote_of_id"],
                                      idempotency_key=_idempotency_key())
+    # Shaped before the commit, from what is loaded: after it every object would be
+    # expired and read back again (a good share of a post's cost).
+    answer = {"post": queries.post_view(post, reader)}
     db.session.commit()
-    return {"post": queries.post_view(post, reader)}
+    return answer
 
 
 @blp.route("/threads/<int:thread_id>/read", methods=["POST"])
