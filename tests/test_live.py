@@ -69,6 +69,24 @@ def test_the_thread_page_starts_from_the_newest_event_of_its_space(space, member
     assert strings["typing_one"] == "{name} is typing…"
 
 
+def test_after_a_revoked_live_page_the_agreement_leads_back_to_the_thread(
+        space, member, facilitator, as_user):
+    from community.agreements.actions import check_publish_agreement
+
+    thread, _post = start_thread(space, member)
+    page = as_user(member).get(f"/threads/{thread.id}").get_data(as_text=True)
+    agreement_url = html.unescape(live_attributes(page)["agreement-url"])
+    assert agreement_url == f"/agreements/spaces/{space.id}?next=/threads/{thread.id}"
+    check_publish_agreement(space=space, title="Version two", body="New rules.",
+                            acting_user=facilitator)
+    db.session.commit()
+    client = as_user(member)
+    accepted = client.post(agreement_url, data={"version": "2"})
+    assert accepted.status_code == HTTPStatus.FOUND
+    assert accepted.headers["Location"] == f"/threads/{thread.id}"
+    assert client.get(f"/threads/{thread.id}").status_code == HTTPStatus.OK
+
+
 def test_the_pages_load_the_scripts_from_files_only(space, member, as_user):
     thread, _post = start_thread(space, member)
     db.session.commit()
