@@ -13,9 +13,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
@@ -423,8 +424,11 @@ def _with_mentions(space_id: int, body: Body) -> tuple[str, set[int]]:
 
 
 def member_path(space_id: int, membership_id: int) -> str:
-    """The path of a member's page, built without a request (the CLI posts too)."""
-    adapter = current_app.url_map.bind("localhost")
+    """The path of a member's page under the app's mount: the request's script root, or
+    BASE_URL's path when there is no request (the CLI posts too). Stored in the HTML."""
+    root = request.script_root if has_request_context() else \
+        urlsplit(current_app.config["BASE_URL"]).path.rstrip("/")
+    adapter = current_app.url_map.bind("localhost", script_name=root or "/")
     return adapter.build("forums.member_posts",
                          {"space_id": space_id, "membership_id": membership_id})
 

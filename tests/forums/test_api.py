@@ -22,6 +22,7 @@ from community.forums.models import (
 )
 from community.realtime.models import Event
 from community.spaces.models import ModerationPolicy
+from community.spaces.queries import get_membership
 from tests import factories
 from tests.forums.conftest import hold, reply, start_thread
 
@@ -446,6 +447,26 @@ def test_a_mention_links_the_member_and_notifies_them_once(space, member, other_
     listed = as_user(other_member).get("/api/v1/notifications").json
     assert listed["unread"] == 1 and listed["items"][0]["author"]["name"] == "Robin"
     assert as_user(member).get("/api/v1/notifications").json["items"] == []
+
+
+def test_mention_links_keep_the_path_the_app_is_mounted_under(
+        app, space, member, other_member, thread, as_user):
+    kit = get_membership(other_member, space.id).id
+    mounted = as_user(member).post(f"/api/v1/threads/{thread.id}/posts",
+                                   json={"body": "Hello @kit"},
+                                   environ_overrides={"SCRIPT_NAME": "/community"})
+    assert f'href="/community/spaces/{space.id}/members/{kit}/posts"' in \
+        mounted.json["post"]["body_html"]
+    # Without a request (the CLI), BASE_URL's path is the mount.
+    from community.forums.actions import member_path
+
+    base = app.config["BASE_URL"]
+    app.config["BASE_URL"] = "https://guidance.example/community"
+    try:
+        assert member_path(space.id, kit) == f"/community/spaces/{space.id}/members/{kit}/posts"
+    finally:
+        app.config["BASE_URL"] = base
+    assert member_path(space.id, kit) == f"/spaces/{space.id}/members/{kit}/posts"
 
 
 def test_real_name_spaces_mention_by_display_name(member, other_member, facilitator, as_user):
