@@ -22,10 +22,14 @@ from flask_babel import lazy_gettext as _l
 
 from community.accounts.models import User
 from community.admin.audit import AuditAction, record
-from community.errors import NotFound
 from community.extensions import db
 from community.facilitation.models.conversations import MemberNote
-from community.forums.access import Reader, require_can_post, require_moderator
+from community.forums.access import (
+    Reader,
+    access_space_row_to_moderate,
+    require_can_post,
+    require_moderator,
+)
 from community.forums.actions import do_create_post, prepare_body
 from community.forums.models import Post, PostState, Thread
 from community.privacy.export import register_export_section
@@ -46,11 +50,7 @@ def check_whisper(thread: Thread, reader: Reader, *, body: str) -> Post:
 
 def access_note_subject(reader: Reader, membership_id: int) -> Membership:
     """A membership of the reader's space the facilitator may keep notes about."""
-    require_moderator(reader)
-    subject = db.session.get(Membership, membership_id)
-    if subject is None or subject.space_id != reader.space.id:
-        raise NotFound()
-    return subject
+    return access_space_row_to_moderate(reader, Membership, membership_id)
 
 
 def check_add_note(reader: Reader, subject: Membership, *, body: str) -> MemberNote:
@@ -69,11 +69,7 @@ def check_add_note(reader: Reader, subject: Membership, *, body: str) -> MemberN
 
 
 def access_note_by_id(reader: Reader, note_id: int) -> MemberNote:
-    require_moderator(reader)
-    note = db.session.get(MemberNote, note_id)
-    if note is None or note.space_id != reader.space.id:
-        raise NotFound()
-    return note
+    return access_space_row_to_moderate(reader, MemberNote, note_id)
 
 
 def check_delete_note(reader: Reader, note: MemberNote) -> None:

@@ -23,10 +23,10 @@ from flask_babel import gettext as _
 
 from community.admin.audit import AuditAction, record
 from community.database import utcnow
-from community.errors import AppError, Invalid, NotFound
+from community.errors import AppError, Invalid
 from community.extensions import db
 from community.facilitation.models.rhythm import ThreadSlowMode, ThreadTimer, TimerAction
-from community.forums.access import Reader, require_moderator
+from community.forums.access import Reader, access_space_row_to_moderate, require_moderator
 from community.forums.models import Post, Thread, ThreadKind
 from community.spaces.models import Membership, Space
 
@@ -137,11 +137,7 @@ def check_add_timer(reader: Reader, *, action: str, run_at: datetime | None,
 
 
 def access_timer_by_id(reader: Reader, timer_id: int) -> ThreadTimer:
-    require_moderator(reader)
-    timer = db.session.get(ThreadTimer, timer_id)
-    if timer is None or timer.space_id != reader.space.id:
-        raise NotFound()
-    return timer
+    return access_space_row_to_moderate(reader, ThreadTimer, timer_id)
 
 
 def check_cancel_timer(reader: Reader, timer: ThreadTimer) -> None:

@@ -8,6 +8,7 @@ AgreementRequired comes from the space gate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
@@ -20,6 +21,8 @@ from community.forums.models import Post, PostState, Thread, ThreadKind
 from community.policy import Permission
 from community.spaces.access import access_space_by_id
 from community.spaces.models import Membership, Space
+
+_Row = TypeVar("_Row", bound=Any)  # a model with a space_id column
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,16 @@ def can_read_source(reader: Reader, post: Post) -> bool:
 def require_moderator(reader: Reader) -> None:
     if not reader.is_facilitator:
         raise Forbidden(_("Only the space's facilitators can do that."))
+
+
+def access_space_row_to_moderate(reader: Reader, model: type[_Row], row_id: int) -> _Row:
+    """A row of the reader's space that only its facilitators handle (a note, a timer, a
+    member to write about). The same NotFound for "missing" and "another space's"."""
+    require_moderator(reader)
+    row = db.session.get(model, row_id)
+    if row is None or row.space_id != reader.space.id:
+        raise NotFound()
+    return row
 
 
 def require_can_post(reader: Reader) -> None:
