@@ -43,24 +43,39 @@ def get_acceptance(user: User, agreement: Agreement) -> Acceptance | None:
         Acceptance.user_id == user.id, Acceptance.agreement_id == agreement.id))
 
 
+def _newest_id(scope: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+    return (sa.select(Agreement.id).where(scope).order_by(Agreement.version.desc()).limit(1)
+            .scalar_subquery())
+
+
+def _gate(with_space: bool) -> sa.Select[tuple[int, int | None, bool]]:
+    newest = [_newest_id(_scope(None))]
+    if with_space:
+        newest.append(_newest_id(Agreement.space_id == sa.bindparam("space_id")))
+    accepted = sa.exists().where(Acceptance.agreement_id == Agreement.id,
+                                 Acceptance.user_id == sa.bindparam("user_id"))
+    return sa.select(Agreement.id, Agreement.space_id, accepted).where(Agreement.id.in_(newest))
+
+
+# The gate's statement is built once (with and without a space): building it and its cache
+# key on every request cost more than running it.
+_GATE = {False: _gate(False), True: _gate(True)}
+
+
 def missing_agreement(user: User, space: Space | None) -> Agreement | None:
     """The first current agreement (site, then space) the user has not accepted.
 
     One query: it runs on every request for a space's content, so the two "newest
-    version" look-ups and the two acceptance checks are folded together.
+    version" look-ups and the two acceptance checks are folded together. It reads ids
+    only; the agreement itself is loaded only when one is missing.
     """
-    newest = [sa.select(Agreement.id).where(_scope(None))
-              .order_by(Agreement.version.desc()).limit(1).scalar_subquery()]
-    if space is not None:
-        newest.append(sa.select(Agreement.id).where(_scope(space.id))
-                      .order_by(Agreement.version.desc()).limit(1).scalar_subquery())
-    accepted = sa.exists().where(Acceptance.agreement_id == Agreement.id,
-                                 Acceptance.user_id == user.id)
-    rows = db.session.execute(sa.select(Agreement, accepted).where(Agreement.id.in_(newest)))
-    unaccepted = [agreement for agreement, ok in rows if not ok]
+    params = {"user_id": user.id} if space is None else {"user_id": user.id,
+                                                          "space_id": space.id}
+    rows = db.session.execute(_GATE[space is not None], params).all()
     # The site agreement comes first: a space's agreement is read after the site's.
-    unaccepted.sort(key=lambda agreement: agreement.space_id is not None)
-    return unaccepted[0] if unaccepted else None
+    unaccepted = sorted((space_id is not None, agreement_id)
+                        for agreement_id, space_id, ok in rows if not ok)
+    return db.session.get(Agreement, unaccepted[0][1]) if unaccepted else None
 
 
 def require_accepted(user: User, space: Space | None) -> None:

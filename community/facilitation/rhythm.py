@@ -46,18 +46,20 @@ def _aware(value: datetime) -> datetime:
 
 # --- slow mode -----------------------------------------------------------------------
 
-def get_slow_mode(thread_id: int) -> int | None:
-    row = db.session.get(ThreadSlowMode, thread_id)
-    return row.minutes if row is not None else None
+# The thread's slow-mode minutes (NULL: none) as a column, bind parameter `thread_id`:
+# the posting path reads it in the statement that reads the space anyway.
+SLOW_MODE_MINUTES = (sa.select(ThreadSlowMode.minutes)
+                     .where(ThreadSlowMode.thread_id == sa.bindparam("thread_id"))
+                     .scalar_subquery().label("slow_mode_minutes"))
 
 
-def require_slow_mode_allows(reader: Reader, thread: Thread,
+def require_slow_mode_allows(reader: Reader, thread: Thread, minutes: int | None,
                              now: datetime | None = None) -> None:
-    """Raise SlowMode (429) if a member posted in this slow-mode thread too recently."""
-    if reader.is_facilitator:
-        return
-    minutes = get_slow_mode(thread.id)
-    if not minutes:
+    """Raise SlowMode (429) if a member posted in this slow-mode thread too recently.
+
+    `minutes` is the thread's setting, read by the caller with `SLOW_MODE_MINUTES`.
+    """
+    if reader.is_facilitator or not minutes:
         return
     last = db.session.scalar(sa.select(sa.func.max(Post.created_at)).where(
         Post.thread_id == thread.id, Post.author_id == reader.membership.id))

@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -40,7 +41,12 @@ from community.forums.models import (
 )
 from community.forums.notifications import notify_mentions
 from community.realtime import rooms
-from community.realtime.outbox import record_event, rewrite_subject, space_lock_cte
+from community.realtime.outbox import (
+    SPACE_LOCK,
+    record_event,
+    rewrite_subject,
+    take_space_lock_in_statement,
+)
 from community.spaces.models import Membership, Space
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -50,6 +56,7 @@ IDEMPOTENCY_KEY_MAX = 100
 # How long a key protects against a retry (as Stripe's 24 hours); `community purge`
 # deletes older ones, and an older key found before the purge ran counts as new.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+_Upsert = TypeVar("_Upsert", postgresql.Insert, sqlite.Insert)
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,8 @@ def check_create_thread(space: Space, membership: Membership, *, title: str, bod
     access.require_can_start(reader, kind)
     title = clean_title(title)
     body = body if isinstance(body, Body) else prepare_body(body)
-    request_hash = _fingerprint("thread", space.id, title, kind.value, body.source)
+    request_hash = _fingerprint(idempotency_key, "thread", space.id, title, kind.value,
+                                body.source)
     replayed = _replay(membership, idempotency_key, request_hash)
     if replayed is not None:
         return replayed.thread, replayed
@@ -158,26 +166,51 @@ def check_create_post(thread: Thread, membership: Membership, *, body: str | Bod
     post.created (to the space, or only to facilitators and the author when held).
     Idempotent per Idempotency-Key.
     """
-    reader = Reader(thread.space, membership)
+    space, slow_mode_minutes = _read_for_reply(thread)
+    reader = Reader(space, membership)
     access.require_can_reply(reader, thread)
     body = body if isinstance(body, Body) else prepare_body(body)
-    request_hash = _fingerprint("post", thread.id, quote_of_id, body.source)
+    request_hash = _fingerprint(idempotency_key, "post", thread.id, quote_of_id, body.source)
     replayed = _replay(membership, idempotency_key, request_hash)
     if replayed is not None:
         return replayed
     from community.facilitation.rhythm import require_slow_mode_allows  # group rhythm
 
-    require_slow_mode_allows(reader, thread)
+    require_slow_mode_allows(reader, thread, slow_mode_minutes)
     if quote_of_id is not None:
         quoted = db.session.get(Post, quote_of_id)
         if quoted is None or quoted.thread_id != thread.id or not access.can_see_post(
                 reader, quoted):
             raise Invalid(fields={"quote_of_id": _("Quote a post of this thread.")})
-    state, reasons = initial_state(thread.space, membership, body.source)
+    state, reasons = initial_state(space, membership, body.source)
     post = do_create_post(thread, reader, body=body, state=state, reasons=reasons,
                           quote_of_id=quote_of_id)
     _remember(membership, idempotency_key, request_hash, post)
     return post
+
+
+def _read_for_reply(thread: Thread) -> tuple[Space, int | None]:
+    """Read in one statement what a reply is checked against: the thread's space (a
+    commit has usually expired it or let it go), the thread's slow-mode minutes and
+    moderation's rules stamp for the space (handed to screening). Three round trips
+    were a good share of a post's cost on PostgreSQL."""
+    from community.moderation.screening import remember_rules_stamp
+
+    row = db.session.execute(_reply_statement(),
+                             {"space_id": thread.space_id, "thread_id": thread.id}).one()
+    remember_rules_stamp(db.session, thread.space_id, row.rules_count, row.rules_last_id,
+                         row.rules_last_at)
+    return row.Space, row.slow_mode_minutes
+
+
+@functools.cache
+def _reply_statement() -> sa.Select:
+    # Imported here: both modules import forums.
+    from community.facilitation.rhythm import SLOW_MODE_MINUTES
+    from community.moderation.screening import RULES_STAMP
+
+    return (sa.select(Space, SLOW_MODE_MINUTES, *RULES_STAMP.c)
+            .join(RULES_STAMP, sa.true()).where(Space.id == sa.bindparam("space_id")))
 
 
 def do_create_post(thread: Thread, reader: Reader, *, body: Body, state: PostState,
@@ -185,36 +218,71 @@ def do_create_post(thread: Thread, reader: Reader, *, body: Body, state: PostSta
     """Store a post that passed the checks; update the thread; record post.created."""
     membership = reader.membership
     html, mentioned = _with_mentions(thread.space_id, body)
-    post = Post(thread_id=thread.id, thread=thread, space_id=thread.space_id,
-                author_id=membership.id, author=membership, quote_of_id=quote_of_id,
+    post = Post(thread_id=thread.id, space_id=thread.space_id,
+                author_id=membership.id, quote_of_id=quote_of_id,
                 source=body.source, body_html=html, state=state,
                 state_reason="; ".join(reasons) or None)
     db.session.add(post)
     db.session.flush()
+    marked_read = False
     if state == PostState.PUBLISHED:
-        _count_new_post(thread, post)
+        marked_read = _count_new_post(thread, post)
         notify_mentions(post, mentioned)
     record_event(thread.space_id, "post.created", {"post": _post_payload(post)},
                  audiences=_post_audiences(post, state), subject=f"post:{post.id}")
-    do_mark_read(membership.id, thread.id, post.id)
+    if not marked_read:
+        do_mark_read(membership.id, thread.id, post.id)
     return post
 
 
-def _count_new_post(thread: Thread, post: Post) -> None:
+def _count_new_post(thread: Thread, post: Post) -> bool:
     """One UPDATE of the thread's counters, in Core rather than through the unit of
     work (the thread object gets the new values as if loaded). On PostgreSQL the same
-    statement takes the space's event lock that `record_event` would take next."""
-    lock = space_lock_cte(thread.space_id)
-    stmt = (sa.update(Thread).where(Thread.id == thread.id)
-            .values(post_count=Thread.post_count + 1, last_post_id=post.id,
-                    last_post_at=post.created_at)
-            .returning(Thread.post_count))
-    if lock is not None:
-        stmt = stmt.add_cte(lock).where(sa.select(lock.c.held).scalar_subquery() == 1)
-    count = db.session.connection().execute(stmt).scalar_one()
+    statement takes the space's event lock that `record_event` would take next, and
+    moves the author's read position to the post (returns True then), which
+    `do_mark_read` did in a round trip of its own."""
+    connection = db.session.connection()
+    locking = take_space_lock_in_statement(thread.space_id)
+    both = connection.dialect.name == "postgresql"
+    count = connection.execute(
+        _count_and_read_statement(locking) if both else _count_statement(locking),
+        {"thread_id": thread.id, "post_id": post.id, "posted_at": post.created_at,
+         "lock_space_id": thread.space_id, "membership_id": post.author_id}).scalar_one()
     for name, value in (("post_count", count), ("last_post_id", post.id),
                         ("last_post_at", post.created_at)):
         set_committed_value(thread, name, value)
+    return both
+
+
+@functools.cache
+def _count_statement(locking: bool) -> sa.Update:
+    """Built once, with and without the lock: building it took longer than running it."""
+    table = Thread.__table__
+    stmt = (sa.update(table).where(table.c.id == sa.bindparam("thread_id"))
+            .values(post_count=table.c.post_count + 1, last_post_id=sa.bindparam("post_id"),
+                    last_post_at=sa.bindparam("posted_at", type_=table.c.last_post_at.type))
+            .returning(table.c.post_count))
+    if locking:
+        stmt = stmt.add_cte(SPACE_LOCK).where(
+            sa.select(SPACE_LOCK.c.held).scalar_subquery() == 1)
+    return stmt
+
+
+@functools.cache
+def _count_and_read_statement(locking: bool) -> sa.Select:
+    """PostgreSQL: `_count_statement` and `do_mark_read` in one statement. The read
+    position is inserted from the UPDATE's row, so it is written after the event lock
+    and the thread row, in the order the separate statements took them."""
+    counted = _count_statement(locking).cte("counted")
+    timestamp = ReadState.__table__.c.updated_at.type
+    read = _keep_newest_read(postgresql.insert(ReadState).from_select(
+        ["membership_id", "thread_id", "last_read_post_id", "updated_at"],
+        sa.select(sa.bindparam("membership_id", type_=sa.Integer),
+                  sa.bindparam("thread_id", type_=sa.Integer),
+                  sa.bindparam("post_id", type_=sa.Integer),
+                  sa.bindparam("posted_at", type_=timestamp)).select_from(counted)),
+        "postgresql").cte("read_position")
+    return sa.select(counted.c.post_count).add_cte(read)
 
 
 # --- editing and removing -------------------------------------------------------------
@@ -356,10 +424,15 @@ def do_mark_read(membership_id: int, thread_id: int, post_id: int) -> None:
 def _read_upsert(dialect: str) -> sa.Insert:
     """Built once per dialect (Core, not the ORM's bulk path): it runs on every page view."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(ReadState).values(
+    return _keep_newest_read(insert(ReadState).values(
         membership_id=sa.bindparam("membership_id"), thread_id=sa.bindparam("thread_id"),
         last_read_post_id=sa.bindparam("last_read_post_id"),
-        updated_at=sa.bindparam("updated_at", type_=ReadState.__table__.c.updated_at.type))
+        updated_at=sa.bindparam("updated_at", type_=ReadState.__table__.c.updated_at.type)),
+        dialect)
+
+
+def _keep_newest_read(stmt: _Upsert, dialect: str) -> _Upsert:
+    """The read-state insert, which on conflict moves the position forward, never back."""
     newest = sa.func.greatest if dialect == "postgresql" else sa.func.max
     return stmt.on_conflict_do_update(
         index_elements=["membership_id", "thread_id"],
@@ -433,7 +506,10 @@ def member_path(space_id: int, membership_id: int) -> str:
                          {"space_id": space_id, "membership_id": membership_id})
 
 
-def _fingerprint(*parts: object) -> str:
+def _fingerprint(key: str | None, *parts: object) -> str:
+    """What a request with an Idempotency-Key asked for ("" without a key: not needed)."""
+    if not key:
+        return ""
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 

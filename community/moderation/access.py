@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from community.accounts.models import User
@@ -54,13 +53,13 @@ def access_review_item_by_id(user: User, item_id: int, *, for_update: bool = Fal
     that two facilitators acting at once are served one after the other."""
     if not user.is_authenticated:
         raise Unauthorized()
-    query = sa.select(ReviewItem).where(ReviewItem.id == item_id)
     if for_update:
         # the post, thread and author the action reads come in the same query; only the
         # item's row is locked (the others are on the nullable side of outer joins)
-        query = queries.with_context(query).with_for_update(of=ReviewItem) \
-            .execution_options(populate_existing=True)
-    item = db.session.scalars(query).unique().one_or_none()
+        item = db.session.scalars(queries.ITEM_FOR_UPDATE,
+                                  {"item_id": item_id}).unique().one_or_none()
+    else:
+        item = db.session.get(ReviewItem, item_id)
     if item is None:
         raise NotFound()
     try:

@@ -9,13 +9,14 @@ up-to-date item) when another facilitator acted first.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from community import text
 from community.accounts import actions as account_actions
@@ -49,7 +50,12 @@ from community.moderation.screening import (
     forget_rule_stamps,
 )
 from community.realtime import rooms
-from community.realtime.outbox import record_event, rewrite_subject
+from community.realtime.outbox import (
+    SPACE_LOCK,
+    record_event,
+    rewrite_subject,
+    take_space_lock_in_statement,
+)
 from community.spaces import actions as space_actions
 from community.spaces.models import Membership, Space
 
@@ -62,17 +68,23 @@ HOLDS_MAX = 100
 
 # --- the log ----------------------------------------------------------------------------
 
+# Core, built once, like the audit row: the log is append-only and never read back in
+# the transaction that writes it.
+_LOG = sa.insert(ModerationAction.__table__)
+
+
 def log(action: str, *, space_id: int | None, actor_id: int | None,
         item: ReviewItem | None = None, post_id: int | None = None,
-        target_user_id: int | None = None, reason: str = "", **data: Any) -> ModerationAction:
-    """Append a row to the moderation log (there is no way to change it afterwards)."""
-    row = ModerationAction(space_id=space_id, actor_id=actor_id, action=action,
-                           item_id=item.id if item is not None else None,
-                           post_id=post_id if post_id is not None else (
-                               item.post_id if item is not None else None),
-                           target_user_id=target_user_id, reason=reason[:NOTE_MAX], data=data)
-    db.session.add(row)
-    return row
+        target_user_id: int | None = None, reason: str = "", **data: Any) -> None:
+    """Append a row to the moderation log, at once (there is no way to change it
+    afterwards)."""
+    db.session.connection().execute(_LOG, {
+        "space_id": space_id, "actor_id": actor_id, "action": action,
+        "item_id": item.id if item is not None else None,
+        "post_id": post_id if post_id is not None else (
+            item.post_id if item is not None else None),
+        "target_user_id": target_user_id, "reason": reason[:NOTE_MAX], "data": data,
+        "created_at": utcnow()})
 
 
 def _clean(raw: str | None, *, field: str, required: bool = False,
@@ -248,7 +260,7 @@ def _hide(post: Post, reason: str) -> None:
     """Take a published post out of view until a facilitator decides (post.held)."""
     post.state = PostState.PENDING
     post.state_reason = reason
-    post.thread.post_count = max(0, post.thread.post_count - 1)
+    _count_post(post, -1)
     hidden = {"post": {"id": post.id, "thread_id": post.thread_id, "space_id": post.space_id,
                        "state": PostState.PENDING.value, "body_html": ""}}
     rewrite_subject(post.space_id, f"post:{post.id}", hidden, ["post.created", "post.updated"])
@@ -290,15 +302,46 @@ def _conflict(item: ReviewItem, message: str) -> Conflict:
         queries.item_summary(item)))
 
 
-def _save(item: ReviewItem, moderator: Moderator) -> None:
-    """Flush with the version check; a lost race is a Conflict, never a half write."""
-    item.updated_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError:
+_CLAIM = ("claimed_by_id", "claimed_at")
+_RESOLVE = ("state", "resolved_by_id", "resolved_at", "resolution_reason")
+
+
+@functools.cache
+def _transition(columns: tuple[str, ...], locking: bool) -> sa.Update:
+    """A version-checked UPDATE of the item's `columns` (and updated_at, version), with or
+    without the space's event lock, built once: building it on every action cost as
+    much as a round trip."""
+    table = ReviewItem.__table__
+    stmt = sa.update(table).where(
+        table.c.id == sa.bindparam("item_id"),
+        table.c.version == sa.bindparam("seen_version")).values(
+        {name: sa.bindparam(f"new_{name}", type_=table.c[name].type)
+         for name in (*columns, "updated_at", "version")})
+    if locking:
+        stmt = stmt.add_cte(SPACE_LOCK).where(
+            sa.select(SPACE_LOCK.c.held).scalar_subquery() == 1)
+    return stmt
+
+
+def _save(item: ReviewItem, columns: tuple[str, ...], **values: Any) -> None:
+    """Write a transition (`_CLAIM` or `_RESOLVE` with its `values`) in one UPDATE that
+    checks the version and bumps it: a lost race is a Conflict, never a half write.
+
+    In Core rather than through the unit of work, and before the action records its
+    events: the item gets the new values as if loaded, nothing else is flushed before
+    the commit, and on PostgreSQL the same statement takes the space's event lock that
+    `record_event` would otherwise take with a round trip of its own.
+    """
+    values = {**values, "updated_at": utcnow(), "version": item.version + 1}
+    params = {f"new_{name}": value for name, value in values.items()}
+    params.update(item_id=item.id, seen_version=item.version, lock_space_id=item.space_id)
+    stmt = _transition(columns, take_space_lock_in_statement(item.space_id))
+    if db.session.connection().execute(stmt, params).rowcount != 1:
         db.session.rollback()
         fresh = db.session.get(ReviewItem, item.id)
-        raise _conflict(fresh, _("Another facilitator acted on this item first.")) from None
+        raise _conflict(fresh, _("Another facilitator acted on this item first."))
+    for name, value in values.items():
+        set_committed_value(item, name, value)
 
 
 def check_claim(item: ReviewItem, moderator: Moderator, *, version: int | None) -> ReviewItem:
@@ -307,9 +350,7 @@ def check_claim(item: ReviewItem, moderator: Moderator, *, version: int | None) 
     _require_open(item, moderator, version)
     if item.claimed_by_id == moderator.user_id:
         return item
-    item.claimed_by_id = moderator.user_id
-    item.claimed_at = utcnow()
-    _save(item, moderator)
+    _save(item, _CLAIM, claimed_by_id=moderator.user_id, claimed_at=utcnow())
     log("claim", space_id=item.space_id, actor_id=moderator.user_id, item=item)
     record(AuditAction.REVIEW_CLAIM, actor_id=moderator.user_id, target_type="review_item",
            target_id=item.id, space_id=item.space_id, claimed=True)
@@ -322,8 +363,7 @@ def check_unclaim(item: ReviewItem, moderator: Moderator, *, version: int | None
     _require_open(item, moderator, version)
     if item.claimed_by_id is None:
         return item
-    item.claimed_by_id = item.claimed_at = None
-    _save(item, moderator)
+    _save(item, _CLAIM, claimed_by_id=None, claimed_at=None)
     log("unclaim", space_id=item.space_id, actor_id=moderator.user_id, item=item)
     record(AuditAction.REVIEW_CLAIM, actor_id=moderator.user_id, target_type="review_item",
            target_id=item.id, space_id=item.space_id, claimed=False)
@@ -331,13 +371,15 @@ def check_unclaim(item: ReviewItem, moderator: Moderator, *, version: int | None
     return item
 
 
-def _resolve(item: ReviewItem, moderator: Moderator, state: ReviewState, action: str,
-             reason: str = "", **data: Any) -> None:
-    item.state = state
-    item.resolved_by_id = moderator.user_id
-    item.resolved_at = utcnow()
-    item.resolution_reason = reason or None
-    _save(item, moderator)
+def _resolve(item: ReviewItem, moderator: Moderator, state: ReviewState,
+             reason: str = "") -> None:
+    """Write the decision first (see `_save`); `_resolved` logs it once the post is done."""
+    _save(item, _RESOLVE, state=state, resolved_by_id=moderator.user_id,
+          resolved_at=utcnow(), resolution_reason=reason or None)
+
+
+def _resolved(item: ReviewItem, moderator: Moderator, action: str, reason: str = "",
+              **data: Any) -> None:
     log(action, space_id=item.space_id, actor_id=moderator.user_id, item=item,
         target_user_id=item.author_user_id, reason=reason, **data)
     record(AuditAction.REVIEW_RESOLVE, actor_id=moderator.user_id, target_type="review_item",
@@ -356,17 +398,18 @@ def check_approve(item: ReviewItem, moderator: Moderator, *, version: int | None
     if post.state == PostState.REMOVED:
         raise _conflict(item, _("The post was removed in the meantime."))
     reason = _clean(reason, field="reason")
-    edited = False
-    if body is not None:
-        prepared = prepare_body(body)
-        if prepared.source != post.source:
-            now = utcnow()
-            db.session.add(PostRevision(
-                post_id=post.id, source=post.source, body_html=post.body_html,
-                written_at=post.edited_at or post.created_at, replaced_at=now,
-                changed_by_id=moderator.user_id, reason=reason or _("Edited in review.")))
-            post.source, post.body_html, post.edited_at = prepared.source, prepared.html, now
-            edited = True
+    prepared = prepare_body(body) if body is not None else None
+    if prepared is not None and prepared.source == post.source:
+        prepared = None  # the same text: a plain approval
+    edited = prepared is not None
+    _resolve(item, moderator, ReviewState.APPROVED, reason)
+    if prepared is not None:
+        now = utcnow()
+        db.session.add(PostRevision(
+            post_id=post.id, source=post.source, body_html=post.body_html,
+            written_at=post.edited_at or post.created_at, replaced_at=now,
+            changed_by_id=moderator.user_id, reason=reason or _("Edited in review.")))
+        post.source, post.body_html, post.edited_at = prepared.source, prepared.html, now
     if post.state in (PostState.PENDING, PostState.REJECTED):
         _publish(post)
     elif edited:
@@ -376,8 +419,7 @@ def check_approve(item: ReviewItem, moderator: Moderator, *, version: int | None
         record_event(post.space_id, "post.updated", payload, audiences=[rooms.SPACE],
                      subject=f"post:{post.id}")
     _to_author(post, "post.approved", {"post_id": post.id, "thread_id": post.thread_id})
-    _resolve(item, moderator, ReviewState.APPROVED, "edit_approve" if edited else "approve",
-             reason)
+    _resolved(item, moderator, "edit_approve" if edited else "approve", reason)
     return item
 
 
@@ -385,10 +427,7 @@ def _publish(post: Post) -> None:
     post.state = PostState.PUBLISHED
     post.state_reason = None
     thread: Thread = post.thread
-    thread.post_count += 1
-    if post.id > thread.last_post_id:
-        thread.last_post_id = post.id
-        thread.last_post_at = post.created_at
+    _count_post(post, +1)
     if thread.state != PostState.PUBLISHED and forum_queries.first_post(thread) is post:
         thread.state = PostState.PUBLISHED
         view = forum_queries.thread_view(thread)
@@ -401,6 +440,38 @@ def _publish(post: Post) -> None:
                  audiences=[rooms.SPACE], subject=f"post:{post.id}")
 
 
+def _thread_counter(change: int) -> sa.Update:
+    count = Thread.post_count + change
+    values: dict[str, Any] = {"post_count": sa.case((count < 0, 0), else_=count)}
+    if change > 0:
+        post_id = sa.bindparam("counted_post_id", type_=Thread.last_post_id.type)
+        later = Thread.last_post_id < post_id
+        values["last_post_id"] = sa.case((later, post_id), else_=Thread.last_post_id)
+        values["last_post_at"] = sa.case(
+            (later, sa.bindparam("counted_post_at", type_=Thread.last_post_at.type)),
+            else_=Thread.last_post_at)
+    return (sa.update(Thread).where(Thread.id == sa.bindparam("thread_id")).values(values)
+            .returning(Thread.post_count, Thread.last_post_id, Thread.last_post_at))
+
+
+_COUNT_IN, _COUNT_OUT = _thread_counter(+1), _thread_counter(-1)
+
+
+def _count_post(post: Post, change: int) -> None:
+    """Count a post into (+1) or out of (-1) its thread's published posts, a later post
+    published becoming the thread's last one: one UPDATE computed from the row as it is,
+    not from the thread as read before the space's lock (another facilitator may have
+    changed it since). The thread object gets the new values as if loaded."""
+    thread = post.thread
+    params: dict[str, Any] = {"thread_id": thread.id}
+    if change > 0:
+        params.update(counted_post_id=post.id, counted_post_at=post.created_at)
+    row = db.session.connection().execute(_COUNT_IN if change > 0 else _COUNT_OUT,
+                                          params).one()
+    for name, value in zip(("post_count", "last_post_id", "last_post_at"), row, strict=True):
+        set_committed_value(thread, name, value)
+
+
 def check_reject(item: ReviewItem, moderator: Moderator, *, version: int | None,
                  reason: str | None) -> ReviewItem:
     """Reject: the post is not (or no longer) shown; the reason goes privately to the
@@ -410,8 +481,9 @@ def check_reject(item: ReviewItem, moderator: Moderator, *, version: int | None,
     post = item.post
     if post.state == PostState.REMOVED:
         raise _conflict(item, _("The post was removed in the meantime."))
+    _resolve(item, moderator, ReviewState.REJECTED, reason)
     if post.state == PostState.PUBLISHED:
-        post.thread.post_count = max(0, post.thread.post_count - 1)
+        _count_post(post, -1)
         record_event(post.space_id, "post.hidden",
                      {"post_id": post.id, "thread_id": post.thread_id},
                      audiences=[rooms.SPACE], subject=f"post:{post.id}")
@@ -422,7 +494,7 @@ def check_reject(item: ReviewItem, moderator: Moderator, *, version: int | None,
     _to_author(post, "post.rejected", {"post_id": post.id, "thread_id": post.thread_id,
                                        "reason": reason})
     _notice(item.author_user_id, post.space_id, "rejected", reason, post_id=post.id)
-    _resolve(item, moderator, ReviewState.REJECTED, "reject", reason)
+    _resolved(item, moderator, "reject", reason)
     return item
 
 
@@ -432,10 +504,11 @@ def check_remove(item: ReviewItem, moderator: Moderator, *, version: int | None,
     Logged as `remove`, audited as post:remove too."""
     reason = _clean(reason, field="reason", required=True)
     _require_open(item, moderator, version)
+    _resolve(item, moderator, ReviewState.REMOVED, reason)
     post = item.post
     if post.state != PostState.REMOVED:
         if post.state == PostState.PUBLISHED:
-            post.thread.post_count = max(0, post.thread.post_count - 1)
+            _count_post(post, -1)
         post.state = PostState.REMOVED
         post.removed_by = RemovedBy.FACILITATOR
         post.removed_at = utcnow()
@@ -447,7 +520,7 @@ def check_remove(item: ReviewItem, moderator: Moderator, *, version: int | None,
         record(AuditAction.POST_REMOVE, actor_id=moderator.user_id, target_type="post",
                target_id=post.id, space_id=post.space_id, reason=reason)
     _notice(item.author_user_id, post.space_id, "removed", reason, post_id=post.id)
-    _resolve(item, moderator, ReviewState.REMOVED, "remove", reason)
+    _resolved(item, moderator, "remove", reason)
     return item
 
 

@@ -78,6 +78,13 @@ def with_context(query: sa.Select[Any]) -> sa.Select[Any]:
         joinedload(ReviewItem.post).joinedload(Post.author).joinedload(Membership.user))
 
 
+# A queue action's fetch (see access_review_item_by_id), built once: building the
+# statement with its five joined loads, and its cache key, took half as long as running it.
+ITEM_FOR_UPDATE = (
+    with_context(sa.select(ReviewItem).where(ReviewItem.id == sa.bindparam("item_id")))
+    .with_for_update(of=ReviewItem).execution_options(populate_existing=True))
+
+
 def list_queue(*, space_ids: list[int] | None, state: ReviewState = ReviewState.PENDING,
                cursor: list[int] | None = None, limit: int = QUEUE_PAGE
                ) -> tuple[list[ReviewItem], list[int] | None]:

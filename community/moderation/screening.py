@@ -5,8 +5,9 @@ Invalid `blocked_by_rule`), holds (returns `pending` with the reasons shown to t
 author) or publishes, and remembers its decision in the session. The forums action
 then stores the post; when that post is flushed, the session hooks below open its
 review item, write the log and record `post.held` / `queue.changed`. Censoring is
-applied to the stored HTML of every post (and to the event payloads that carry it)
-just before it is written, so no code path stores an uncensored rendering.
+applied to the stored HTML of every post just before it is written, and to the event
+payloads that carry it as the outbox stores them, so no code path stores an
+uncensored rendering.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from community.moderation.models import (
     WatchedWord,
 )
 from community.moderation.watched import Matcher, Rule, censor_html, matcher_for
+from community.realtime import outbox
 from community.realtime.models import Event
 from community.spaces.models import Membership, ModerationPolicy, Space
 
@@ -41,40 +43,58 @@ _INSERTED = "moderation_inserted_posts"
 _ww = WatchedWord.__table__
 # The rules' stamp for a scope in one row: any added, deleted or replaced rule changes the
 # count, the highest id or the latest creation time. Built once (compiled-cache friendly).
-_STAMP_SPACE = sa.select(sa.func.count(), sa.func.max(_ww.c.id), sa.func.max(_ww.c.created_at)
-                         ).where(sa.or_(_ww.c.space_id.is_(None),
-                                        _ww.c.space_id == sa.bindparam("space_id")))
-_STAMP_SITE = sa.select(sa.func.count(), sa.func.max(_ww.c.id), sa.func.max(_ww.c.created_at)
-                        ).where(_ww.c.space_id.is_(None))
+_STAMP_COLUMNS = (sa.func.count().label("rules_count"),
+                  sa.func.max(_ww.c.id).label("rules_last_id"),
+                  sa.func.max(_ww.c.created_at).label("rules_last_at"))
+_STAMP_SPACE = sa.select(*_STAMP_COLUMNS).where(
+    sa.or_(_ww.c.space_id.is_(None), _ww.c.space_id == sa.bindparam("space_id")))
+_STAMP_SITE = sa.select(*_STAMP_COLUMNS).where(_ww.c.space_id.is_(None))
 _STAMPS = "moderation_rule_stamps"
+_MATCHERS = "moderation_rule_matchers"
+# A space's stamp (bind parameter `space_id`) for a caller that reads it in a statement
+# of its own, together with other things (the posting path), and hands the row's three
+# columns to `remember_rules_stamp`: one round trip instead of two.
+RULES_STAMP = _STAMP_SPACE.subquery("rules_stamp")
 
 
 def _stamp(session: Session, space_id: int | None) -> tuple[object, ...]:
     """The scope's stamp, read once per transaction (screening and censoring share it)."""
-    stamps = session.info.setdefault(_STAMPS, {})
-    stamp = stamps.get(space_id)
+    stamp = session.info.get(_STAMPS, {}).get(space_id)
     if stamp is None:
         if space_id is None:
             row = session.connection().execute(_STAMP_SITE).one()
         else:
             row = session.connection().execute(_STAMP_SPACE, {"space_id": space_id}).one()
-        stamp = stamps[space_id] = (row[0], row[1], str(row[2]))
+        stamp = remember_rules_stamp(session, space_id, *row)
+    return stamp
+
+
+def remember_rules_stamp(session: Session, space_id: int | None, count: int,
+                         last_id: int | None, last_at: object) -> tuple[object, ...]:
+    """The stamp read in this transaction, as `_stamp` would have read it."""
+    stamp = session.info.setdefault(_STAMPS, {})[space_id] = (count, last_id, str(last_at))
+    session.info.get(_MATCHERS, {}).pop(space_id, None)
     return stamp
 
 
 def forget_rule_stamps(session: Session) -> None:
     """Rules changed in this transaction: read the stamps again."""
     session.info.pop(_STAMPS, None)
+    session.info.pop(_MATCHERS, None)
 
 
 def rules_matcher(session: Session, space_id: int | None,
                   only: WatchedAction | None = None) -> Matcher:
     """The compiled site-wide and space rules (those with action `only`, if given),
     rebuilt only when the rules change. Costs one small query per transaction and
-    scope; the compiled rules are kept per process."""
-    stamp = _stamp(session, space_id)
-    matcher = matcher_for((session.get_bind().url, space_id, stamp),
-                          lambda: _load_rules(session, space_id))
+    scope; the compiled rules are kept per process (and at hand for the transaction: a
+    post is screened and censored, and its event censored)."""
+    matchers = session.info.setdefault(_MATCHERS, {})
+    matcher = matchers.get(space_id)
+    if matcher is None:
+        stamp = _stamp(session, space_id)
+        matcher = matchers[space_id] = matcher_for((session.get_bind().url, space_id, stamp),
+                                                   lambda: _load_rules(session, space_id))
     return matcher.only(only) if only is not None else matcher
 
 
@@ -188,40 +208,39 @@ def _fit(messages: list[str], limit: int = 480) -> list[str]:
 
 @sa.event.listens_for(Session, "before_flush")
 def _censor(session: Session, _context: Any, _instances: Any) -> None:
-    """Censor the HTML of posts and post events about to be written."""
+    """Censor the HTML of posts about to be written."""
     posts = [o for o in (*session.new, *session.dirty) if isinstance(o, Post)
              and (o in session.new or sa.inspect(o).attrs.body_html.history.has_changes())]
-    events = [o for o in session.new if isinstance(o, Event)
-              and isinstance((o.data or {}).get("post"), dict)
-              and (o.data["post"].get("body_html") or "")]
-    if not posts and not events:
+    if not posts:
         return
-    matchers: dict[int, Matcher] = {}
-
-    def matcher(space_id: int) -> Matcher:
-        if space_id not in matchers:
-            matchers[space_id] = rules_matcher(session, space_id, WatchedAction.CENSOR)
-        return matchers[space_id]
-
     with session.no_autoflush:
         for post in posts:
             if post.body_html and post.space_id is not None:
-                censored = censor_html(post.body_html, matcher(post.space_id))
+                matcher = rules_matcher(session, post.space_id, WatchedAction.CENSOR)
+                censored = censor_html(post.body_html, matcher)
                 if censored != post.body_html:
                     post.body_html = censored
                     if post in session.dirty:
-                        _censor_history(session, post.space_id, f"post:{post.id}",
-                                        matcher(post.space_id))
-        for event in events:
-            body = event.data["post"]["body_html"]
-            censored = censor_html(body, matcher(event.space_id))
-            if censored != body:
-                event.data = {**event.data, "post": {**event.data["post"],
-                                                     "body_html": censored}}
-                if event.subject:
-                    # forums' rewrite_subject copied the same payload into earlier events
-                    _censor_history(session, event.space_id, event.subject,
-                                    matcher(event.space_id))
+                        _censor_history(session, post.space_id, f"post:{post.id}", matcher)
+
+
+def _censor_payload(session: Session, space_id: int, subject: str | None,
+                    data: dict[str, Any]) -> dict[str, Any]:
+    """Censor the post HTML an event payload carries, before the outbox stores it."""
+    inner = data.get("post") if isinstance(data, dict) else None
+    if not isinstance(inner, dict) or not inner.get("body_html"):
+        return data
+    matcher = rules_matcher(session, space_id, WatchedAction.CENSOR)
+    censored = censor_html(inner["body_html"], matcher)
+    if censored == inner["body_html"]:
+        return data
+    if subject:
+        # earlier events of the subject may carry the same text (forums' rewrite_subject)
+        _censor_history(session, space_id, subject, matcher)
+    return {**data, "post": {**inner, "body_html": censored}}
+
+
+outbox.add_payload_filter(_censor_payload)
 
 
 def _censor_history(session: Session, space_id: int, subject: str, matcher: Matcher) -> None:
@@ -276,13 +295,13 @@ sa.event.listen(Session, "before_commit", _open_items, insert=True)
 def _forget(session: Session) -> None:
     session.info.pop(_DECISIONS, None)
     session.info.pop(_INSERTED, None)
-    session.info.pop(_STAMPS, None)
+    forget_rule_stamps(session)
 
 
 @sa.event.listens_for(Session, "after_commit")
 def _forget_after_commit(session: Session) -> None:
     session.info.pop(_DECISIONS, None)
-    session.info.pop(_STAMPS, None)
+    forget_rule_stamps(session)
 
 
 def escalation_minutes() -> int:

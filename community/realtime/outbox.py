@@ -4,7 +4,9 @@ Actions call `record_event` next to the change it describes, so an event is stor
 if and only if the change is. After the commit the session hook hands every stored
 event to the registered publishers (the live publisher of the realtime issue plugs in
 with `add_publisher`); on rollback the pending events are dropped. Until a publisher
-is registered the published events are only kept in a short in-memory list.
+is registered the published events are only kept in a short in-memory list. Every
+payload passes the registered payload filters before it is stored (moderation censors
+post text there, `add_payload_filter`).
 """
 
 from __future__ import annotations
@@ -17,15 +19,24 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
+from community.database import utcnow
 from community.extensions import db
 from community.realtime.models import Event
 
 Publisher = Callable[[list[dict[str, Any]]], None]
+# (session, space_id, subject, payload) -> the payload to store
+PayloadFilter = Callable[[Session, int, str | None, dict[str, Any]], dict[str, Any]]
 
 _PENDING = "outbox_pending"
 _publishers: list[Publisher] = []
+_payload_filters: list[PayloadFilter] = []
 # The last events handed on, for the future publisher and for tests.
 published: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
+
+_events = Event.__table__
+# Core, built once: the unit of work's flush of one event object cost several times
+# this INSERT, on every post.
+_INSERT = sa.insert(_events).returning(_events.c.id, sort_by_parameter_order=True)
 
 
 def add_publisher(publisher: Publisher) -> None:
@@ -39,15 +50,33 @@ def remove_publisher(publisher: Publisher) -> None:
         _publishers.remove(publisher)
 
 
+def add_payload_filter(payload_filter: PayloadFilter) -> None:
+    """Pass every payload through `payload_filter` before `record_event` or
+    `rewrite_subject` stores it."""
+    if payload_filter not in _payload_filters:
+        _payload_filters.append(payload_filter)
+
+
 def record_event(space_id: int, type: str, data: dict[str, Any], *,
                  audiences: Iterable[str], subject: str | None = None) -> list[Event]:
-    """Add one event row per audience to the current transaction. Not idempotent."""
+    """Store one event row per audience in the current transaction, at once (ids in
+    the order given). Returns the stored rows, detached: there is nothing left to
+    flush. Not idempotent."""
     session = db.session()
     _serialize_per_space(session, space_id)
-    rows = [Event(space_id=space_id, type=type, audience=audience, subject=subject,
-                  data=data) for audience in audiences]
-    session.add_all(rows)
-    session.info.setdefault(_PENDING, []).extend(rows)
+    data = _filtered(session, space_id, subject, data)
+    created_at = utcnow()
+    values = [{"space_id": space_id, "type": type, "audience": audience, "subject": subject,
+               "data": data, "created_at": created_at} for audience in audiences]
+    if not values:
+        return []
+    ids = session.connection().execute(_INSERT, values).scalars().all()
+    pending = session.info.setdefault(_PENDING, [])
+    rows = []
+    for event_id, row in zip(ids, values, strict=True):
+        pending.append({"id": event_id, "space_id": space_id, "type": type,
+                        "audience": row["audience"], "data": data})
+        rows.append(Event(id=event_id, **row))
     return rows
 
 
@@ -55,14 +84,18 @@ def rewrite_subject(space_id: int, subject: str, data: dict[str, Any],
                     types: Iterable[str]) -> None:
     """Replace the payload of earlier events about `subject` (e.g. after an edit or a
     removal), so that replay never hands out text that is no longer shown."""
-    db.session.execute(sa.update(Event).where(
+    session = db.session()
+    data = _filtered(session, space_id, subject, data)
+    session.execute(sa.update(Event).where(
         Event.space_id == space_id, Event.subject == subject,
         Event.type.in_(list(types))).values(data=data))
 
 
-def as_dict(event: Event) -> dict[str, Any]:
-    return {"id": event.id, "space_id": event.space_id, "type": event.type,
-            "audience": event.audience, "data": event.data}
+def _filtered(session: Session, space_id: int, subject: str | None,
+              data: dict[str, Any]) -> dict[str, Any]:
+    for payload_filter in _payload_filters:
+        data = payload_filter(session, space_id, subject, data)
+    return data
 
 
 def _serialize_per_space(session: Session, space_id: int) -> None:
@@ -82,32 +115,39 @@ def _serialize_per_space(session: Session, space_id: int) -> None:
         locked.add(space_id)
 
 
-def space_lock_cte(space_id: int) -> sa.CTE | None:
-    """The per-space event lock of `_serialize_per_space` as a CTE, for an action that
-    writes a row of the space before it records the event anyway: referenced from that
-    statement (e.g. a scalar subquery in an UPDATE's WHERE, evaluated before any row is
-    written), it takes the lock without a round trip of its own. None when no lock is
-    needed (not PostgreSQL, or already held); once the CTE is handed out the lock counts
-    as held, so the caller must execute it.
+# The lock of `_serialize_per_space` as a CTE whose space is the bind parameter
+# `lock_space_id`: built once, so that a statement built once around it is too.
+_LOCK = sa.text("SELECT 1 AS held FROM pg_advisory_xact_lock(7243, :lock_space_id)"
+                ).bindparams(sa.bindparam("lock_space_id", type_=sa.Integer))
+SPACE_LOCK = _LOCK.columns(held=sa.Integer).cte("space_event_lock")
+
+
+def take_space_lock_in_statement(space_id: int) -> bool:
+    """Whether the caller's next statement must take the per-space event lock of
+    `_serialize_per_space` itself, through `SPACE_LOCK` (with `lock_space_id`): only on
+    PostgreSQL, and only the first time in a transaction. Referenced from a statement
+    that writes a row of the space before the event is recorded anyway (e.g. a scalar
+    subquery in an UPDATE's WHERE, evaluated before any row is written), it takes the
+    lock without a round trip of its own. Once True is returned the lock counts as
+    held, so the caller must execute that statement.
     """
     session = db.session()
     if session.get_bind().dialect.name != "postgresql":
-        return None
+        return False
     locked = session.info.setdefault("outbox_locked_spaces", set())
     if space_id in locked:
-        return None
+        return False
     locked.add(space_id)
-    return (sa.text("SELECT 1 AS held FROM pg_advisory_xact_lock(7243, :lock_space_id)")
-            .bindparams(lock_space_id=space_id).columns(held=sa.Integer)
+    return True
+
+
+def space_lock_cte(space_id: int) -> sa.CTE | None:
+    """`SPACE_LOCK` bound to `space_id` when `take_space_lock_in_statement` says the
+    statement must take it, else None."""
+    if not take_space_lock_in_statement(space_id):
+        return None
+    return (_LOCK.bindparams(lock_space_id=space_id).columns(held=sa.Integer)
             .cte("space_event_lock"))
-
-
-@sa.event.listens_for(Session, "before_commit")
-def _snapshot(session: Session) -> None:
-    rows = session.info.get(_PENDING)
-    if rows:
-        session.flush()  # ids are needed, and attributes expire at commit
-        session.info[_PENDING] = [as_dict(row) for row in rows]
 
 
 @sa.event.listens_for(Session, "after_commit")
