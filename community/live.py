@@ -127,6 +127,7 @@ def live_strings() -> str:
         "typing_one": _("%(name)s is typing…", name="{name}"),
         "typing_many": _("Several people are typing…"),
         "here": _("Here now: %(names)s", names="{names}"),
+        "here_more": _("Here now: %(names)s and %(n)s more", names="{names}", n="{n}"),
         "reconnecting": _("Live updates paused; reconnecting…"),
         "stopped": _("Live updates stopped."),
         "reload": _("Reload the page"),

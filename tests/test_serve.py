@@ -125,3 +125,24 @@ def test_serve_on_a_fresh_machine_migrates_first(tmp_path):
             server.wait(timeout=10)
     assert "Migrated database" in log.read_text()
     assert (tmp_path / "instance" / "community.sqlite").exists()
+
+
+def test_the_served_connections_send_without_waiting_for_acknowledgements():
+    """Nagle's algorithm is off for every accepted connection (`community serve`'s
+    handler): with it on, the second request on a kept-alive connection, and a live event
+    following another within a round trip, waited up to 40 ms for the client's delayed ACK."""
+    from community.serve import NoDelayHandler
+
+    seen: list[int] = []
+
+    class Observed(NoDelayHandler):
+        def handle_one_request(self):  # what the connection looks like to a request
+            seen.append(self.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    with socket.create_server(("127.0.0.1", 0)) as listener, \
+            socket.create_connection(listener.getsockname()) as client:
+        accepted, address = listener.accept()
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        client.close()
+        Observed(accepted, address, server=None).handle()
+    assert seen == [1]

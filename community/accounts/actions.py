@@ -133,7 +133,7 @@ def do_revoke_token(token: ApiToken) -> None:
     with the token are closed after the commit."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        revocation.revoke_token(token.token_hash, "token_revoked")
+        revocation.revoke_token(token.user_id, token.token_hash, "token_revoked")
 
 
 def do_suspend_user(user: User, *, reason: str, acting_user: User) -> None:

@@ -51,7 +51,6 @@ Control emits (names starting with "_") are never sent to clients.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import itertools
 import logging
@@ -75,13 +74,15 @@ PRESENCE_TTL = 90.0  # seconds an announcement of another process stays valid
 HEARTBEAT = 30.0
 PRESENCE_INTERVAL = 1.0  # at most one announcement per space and process this often
 PRESENCE_TICK = 0.25
+PRESENCE_SHOWN = 50  # names in a presence message; `count` says how many are here
 NAMESPACE = "/"
 log = logging.getLogger(__name__)
 MAX_BACKLOG = 256  # packets queued for one connection before it is closed as too slow
 RECENT = 16  # ids remembered per subscription: the overlap of a resync
+REPLAY_FRAMES = 2048  # events kept encoded for connections catching up
 
 
-@dataclass
+@dataclass(slots=True)
 class Subscription:
     """One connection subscribed to one space."""
 
@@ -97,17 +98,24 @@ class Subscription:
     held: list[dict[str, Any]] = field(default_factory=list)
     revoked: str | None = None  # the reason, once revoked
     # Resync after the message queue was lost (see the module docstring):
-    recent: collections.deque[int] = field(
-        default_factory=lambda: collections.deque(maxlen=RECENT))  # last ids given
+    recent: list[int] = field(default_factory=list)  # the last RECENT-2*RECENT ids given
     since: int | None = None  # replay after this id when the queue is back
-    given_since: set[int] = field(default_factory=set)  # ids given after `since`
+    # ids given after `since`; a fresh set only while `since` is set (idle: none at all)
+    given_since: set[int] | frozenset[int] = frozenset()
     resync_pending: bool = False  # the queue came back while this one was catching up
 
     def rooms(self) -> list[str]:
         return [rooms.room_name(self.space_id, a) for a in self.audiences]
 
+    def remember(self, event_id: int) -> None:
+        """Note an id given (a list trimmed now and then: a deque's first block alone is
+        ~0.7 KB, on every subscription of every idle connection)."""
+        self.recent.append(event_id)
+        if len(self.recent) > 2 * RECENT:
+            del self.recent[:-RECENT]
 
-@dataclass
+
+@dataclass(slots=True)
 class Connection:
     user_id: int
     session_version: int | None  # signed in by cookie: the session version it carried
@@ -133,7 +141,8 @@ class Delivery(Manager):
         self._by_space: dict[int, dict[str, Subscription]] = {}  # live subscriptions here
         self._announced_at: dict[int, float] = {}
         self._to_announce: dict[int, bool] = {}  # space -> ask, waiting for the interval
-        self._broadcast: dict[int, list[dict[str, Any]]] = {}  # last list sent per space
+        self._broadcast: dict[int, dict[str, Any]] = {}  # last presence sent per space
+        self._replayed: dict[int, tuple[dict[str, Any], Outgoing]] = {}  # see replay()
 
     def initialize(self) -> None:
         super().initialize()
@@ -145,8 +154,6 @@ class Delivery(Manager):
         with self.lock:
             self.connections[sid] = connection
             self.basic_enter_room(sid, NAMESPACE, rooms.connection_room(connection.user_id))
-            if connection.token_hash is not None:
-                self.basic_enter_room(sid, NAMESPACE, rooms.token_room(connection.token_hash))
 
     def drop_connection(self, sid: str) -> list[int]:
         """Forget a closed connection; returns the spaces it was subscribed to."""
@@ -194,7 +201,7 @@ class Delivery(Manager):
                     seen.add(event["id"])
                     sent.add(event["id"])
                     super().emit("event", event, NAMESPACE, room=sid)
-                    sub.recent.append(event["id"])
+                    sub.remember(event["id"])
                     last = max(last, event["id"])
             sub.held.clear()
             sub.floor = replayed_through
@@ -204,7 +211,7 @@ class Delivery(Manager):
                 # What other processes publish now may never arrive: replay from here.
                 sub.since, sub.given_since = replayed_through, sent
             else:
-                sub.since, sub.given_since = None, set()
+                sub.since, sub.given_since = None, frozenset()
             return last
 
     # --- the message queue lost and found (RedisDelivery's listener calls these) -----
@@ -292,15 +299,12 @@ class Delivery(Manager):
         if callback is not None:  # events never ask for acknowledgements
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
                                 callback=callback)
-        # One pass over the room: decide per connection, encode the packet once, queue it.
+        # One pass over the room: decide per connection, encode the packet once, write it.
         slow: list[str] = []
         skip = () if skip_sid is None else set(skip_sid) if isinstance(
             skip_sid, list) else {skip_sid}
         event_id = data.get("id") or 0
-        sockets = self.server.eio.sockets
-        send = self.server._send_eio_packet  # what Manager.emit calls (and test clients see)
-        eio_pkt: list[eio_packet.Packet] | None = None
-        frame: bytes | None = None
+        out: Outgoing | None = None
         with self.lock:
             subs = self._by_space.get(space_id) or {}
             for sid, eio_sid in self.get_participants(namespace, room):
@@ -312,29 +316,53 @@ class Delivery(Manager):
                     continue
                 if event_id <= sub.floor:
                     continue  # already replayed
-                eio_socket = sockets.get(eio_sid)
-                if eio_socket is not None and eio_socket.queue.qsize() >= self.max_backlog:
+                out = out or Outgoing(self._encode(event, data, namespace))
+                if not self._write(eio_sid, out):
                     slow.append(eio_sid)
                     continue
-                if eio_pkt is None:
-                    eio_pkt = self._encode(event, data, namespace)
-                    frame = ws_text_frame(eio_pkt[0].encode()) if len(eio_pkt) == 1 \
-                        and isinstance(eio_pkt[0].data, str) else None
                 sub.last_sent = max(sub.last_sent, event_id)
-                sub.recent.append(event_id)
+                sub.remember(event_id)
                 if sub.since is not None:
-                    sub.given_since.add(event_id)
-                # Straight onto the wire when the connection has nothing queued: one
-                # send() instead of a queue, a greenlet switch and a frame per connection.
-                transport = getattr(eio_socket, "community_transport", None)
-                if frame is not None and transport is not None and \
-                        not eio_socket.closed and eio_socket.queue.qsize() == 0 and \
-                        transport.send_frame(frame):
-                    continue
-                for pkt in eio_pkt:
-                    send(eio_sid, pkt)
+                    sub.given_since.add(event_id)  # type: ignore[union-attr]  # a set then
         for eio_sid in slow:
             self.close_slow(eio_sid)
+
+    def replay(self, sid: str, payload: dict[str, Any]) -> bool:
+        """Send one stored event to one connection catching up; False if it is gone.
+
+        A thousand members catching up after a restart are sent the same events: each
+        is encoded and framed once per process (kept while the payload is the same, so
+        an event rewritten since, after an edit or a removal, is encoded afresh)."""
+        eio_sid = self.eio_sid_from_sid(sid, NAMESPACE)
+        if eio_sid is None:
+            return False
+        with self.lock:
+            cached = self._replayed.get(payload["id"])
+            if cached is None or cached[0] != payload:
+                cached = (payload, Outgoing(self._encode("event", payload, NAMESPACE)))
+                self._replayed[payload["id"]] = cached
+                if len(self._replayed) > REPLAY_FRAMES:
+                    del self._replayed[next(iter(self._replayed))]  # the oldest kept
+            written = self._write(eio_sid, cached[1])
+        if not written:
+            self.close_slow(eio_sid)
+        return written
+
+    def _write(self, eio_sid: str, out: Outgoing) -> bool:
+        """Give one connection an encoded packet; False if it has too much unread already.
+
+        Straight onto the wire when the connection has nothing queued: one send() instead
+        of a queue, a greenlet switch and a frame per connection. Called under the lock."""
+        eio_socket = self.server.eio.sockets.get(eio_sid)
+        if eio_socket is not None and eio_socket.queue.qsize() >= self.max_backlog:
+            return False
+        transport = getattr(eio_socket, "community_transport", None)
+        if out.frame is not None and transport is not None and _on_websocket(eio_socket) \
+                and eio_socket.queue.qsize() == 0 and transport.send_frame(out.frame):
+            return True
+        for pkt in out.packets:
+            self.server._send_eio_packet(eio_sid, pkt)  # what Manager.emit calls
+        return True
 
     def _encode(self, event: str, data: Any, namespace: str) -> list[eio_packet.Packet]:
         """The Engine.IO packets of one Socket.IO event, as Manager.emit builds them."""
@@ -367,12 +395,14 @@ class Delivery(Manager):
         space_id = data.get("space_id")
         reason = data.get("reason") or "revoked"
         except_user = data.get("except_user_id")
+        token_hash = data.get("token_hash")  # only the connections signed in with it
         closing: list[str] = []
         with self.lock:
             touched: set[int] = set()
             for sid, _eio_sid in list(self.get_participants(NAMESPACE, room)):
                 connection = self.connections.get(sid)
-                if connection is None or connection.user_id == except_user:
+                if connection is None or connection.user_id == except_user or (
+                        token_hash is not None and connection.token_hash != token_hash):
                     continue
                 spaces = [space_id] if space_id is not None else list(connection.subscriptions)
                 for sid_space in spaces:
@@ -454,9 +484,9 @@ class Delivery(Manager):
                          to=rooms.room_name(space_id, rooms.SPACE))
 
     def send_presence(self, sid: str, space_id: int) -> None:
-        """The space's full presence list to one connection (a member who just joined)."""
-        super().emit("presence", {"space_id": space_id, "online": self.online(
-            space_id, fresh=True)}, NAMESPACE, room=sid)
+        """The space's presence to one connection (a member who just joined)."""
+        super().emit("presence", presence_payload(space_id, self.online(space_id, fresh=True)),
+                     NAMESPACE, room=sid)
 
     def _presence(self, data: dict[str, Any]) -> None:
         """An announcement (ours or another process's): the space's connections here get
@@ -471,13 +501,24 @@ class Delivery(Manager):
         if data.get("ask") and process != self.process_id and here:
             self.announce(space_id)
         if here:
-            online = self.online(space_id)
+            payload = presence_payload(space_id, self.online(space_id))
             with self.lock:
-                changed = self._broadcast.get(space_id) != online
-                self._broadcast[space_id] = online
+                changed = self._broadcast.get(space_id) != payload
+                self._broadcast[space_id] = payload
             if changed:
-                super().emit("presence", {"space_id": space_id, "online": online},
-                             NAMESPACE, room=rooms.room_name(space_id, rooms.SPACE))
+                self._send_to_room("presence", payload, rooms.room_name(space_id, rooms.SPACE))
+
+    def _send_to_room(self, event: str, data: Any, room: str) -> None:
+        """Everyone in the room, the packet encoded and framed once (as for events)."""
+        out: Outgoing | None = None
+        slow: list[str] = []
+        with self.lock:
+            for _sid, eio_sid in self.get_participants(NAMESPACE, room):
+                out = out or Outgoing(self._encode(event, data, NAMESPACE))
+                if not self._write(eio_sid, out):
+                    slow.append(eio_sid)
+        for eio_sid in slow:
+            self.close_slow(eio_sid)
 
     def online(self, space_id: int, *, fresh: bool = False) -> list[dict[str, Any]]:
         """Everyone shown as here in the space, over every live process, by name (`fresh`:
@@ -525,6 +566,36 @@ class Delivery(Manager):
 
 
 MAX_RETRY_SLEEP = 5.0
+
+
+def presence_payload(space_id: int, online: list[dict[str, Any]]) -> dict[str, Any]:
+    """What clients get: the first PRESENCE_SHOWN names (by name) and how many are here.
+
+    A full list would make presence grow with the square of the space: every join sends
+    every member a list of everyone, 200 KB to each of 5,000 connections; nobody reads
+    more than a line of names either."""
+    return {"space_id": space_id, "online": online[:PRESENCE_SHOWN], "count": len(online)}
+
+
+class Outgoing:
+    """One Socket.IO packet for many connections: encoded once, its WebSocket frame (when
+    it fits in one text frame) built once."""
+
+    __slots__ = ("frame", "packets")
+
+    def __init__(self, packets: list[eio_packet.Packet]) -> None:
+        self.packets = packets
+        self.frame = ws_text_frame(packets[0].encode()) if len(packets) == 1 and \
+            isinstance(packets[0].data, str) else None
+
+
+def _on_websocket(eio_socket: Any) -> bool:
+    """The connection reads its WebSocket now: opened on it, or its upgrade from polling
+    completed. During an upgrade the client waits for the probe's answer on the new
+    WebSocket; anything else written there fails the upgrade (the client drops the socket
+    with the frame), and Engine.IO, stuck in `upgrading`, then answers every poll with a
+    no-op: the connection looked alive and received nothing more."""
+    return eio_socket.upgraded and not eio_socket.upgrading and not eio_socket.closed
 
 
 def ws_text_frame(text: str) -> bytes:

@@ -45,11 +45,12 @@ def revoke_user(user_id: int, reason: str, *, disconnect: bool = True) -> None:
            rooms.connection_room(user_id))
 
 
-def revoke_token(token_hash: str, reason: str) -> None:
+def revoke_token(user_id: int, token_hash: str, reason: str) -> None:
     """After commit: every connection signed in with the token loses every space and is
-    closed (the user's other connections stay)."""
-    _queue({"space_id": None, "reason": reason, "disconnect": True},
-           rooms.token_room(token_hash))
+    closed (the user's other connections stay: each process picks the token's among the
+    user's connections, rather than keep a room per token)."""
+    _queue({"space_id": None, "reason": reason, "disconnect": True, "token_hash": token_hash},
+           rooms.connection_room(user_id))
 
 
 def revoke_space(space_id: int, reason: str, *, except_user_id: int | None = None) -> None:

@@ -67,8 +67,3 @@ def member_room(space_id: int, user_id: int) -> str:
 def connection_room(user_id: int) -> str:
     """Every connection of a user, subscribed or not. Carries control messages only."""
     return f"conn:user:{user_id}"
-
-
-def token_room(token_hash: str) -> str:
-    """Every connection signed in with one API token. Carries control messages only."""
-    return f"conn:token:{token_hash}"

@@ -96,6 +96,7 @@ def init_app(app: Flask) -> SocketIO:
     if isinstance(manager, RedisDelivery):
         manager.on_resubscribe = functools.partial(resync, app)
     _track_transports(sio.server.eio)
+    _ping_from_timers(sio.server.eio)
     outbox.add_publisher(publish)
     return sio
 
@@ -160,6 +161,37 @@ def _track_transports(eio: Any) -> None:
                 self.write_lock.release()
 
     eio._async = {**eio._async, "websocket": TrackedWebSocket}  # this server's copy only
+
+
+def _ping_from_timers(eio: Any) -> None:
+    """gevent: each connection's next Engine.IO ping waits on a timer, not in a greenlet.
+
+    python-engineio starts a greenlet per connection that sleeps the whole ping interval
+    and then pings; a sleeping greenlet keeps its stack and frames, ~7 KB of every idle
+    connection. `spawn_later` starts the greenlet only when the ping is due, and it ends
+    at once. Same protocol: the next ping an interval after the last pong. Applied to
+    the Engine.IO socket class once, in the gevent process only (one app per process).
+    """
+    import engineio.socket
+
+    socket_class = engineio.socket.Socket
+    if eio.async_mode != "gevent" or getattr(socket_class, "community_timer_pings", False):
+        return
+    import gevent
+    from engineio import packet as eio_packet
+
+    def ping(sock: Any) -> None:  # what Socket._send_ping does after its sleep
+        if not sock.closing and not sock.closed:
+            sock.last_ping = time.time()
+            sock.send(eio_packet.Packet(eio_packet.PING))
+
+    def schedule_ping(self: Any) -> None:
+        if self.last_ping:  # only once the previous ping was answered
+            self.last_ping = None
+            gevent.spawn_later(self.server.ping_interval, ping, self)
+
+    socket_class.schedule_ping = schedule_ping
+    socket_class.community_timer_pings = True
 
 
 def socketio_of(app: Flask) -> SocketIO:
@@ -353,9 +385,8 @@ def on_subscribe(sid: str, connection: Connection, user: User,
             for event in batch:
                 if sub.revoked:
                     break
-                server.emit("event", {"id": event.id, "space_id": event.space_id,
-                                      "type": event.type, "data": event.data},
-                            to=sid, ignore_queue=True)
+                manager.replay(sid, {"id": event.id, "space_id": event.space_id,
+                                     "type": event.type, "data": event.data})
                 through, replayed = event.id, replayed + 1
             if len(batch) < REPLAY_BATCH:
                 break
@@ -417,11 +448,10 @@ def _catch_up(server: Any, manager: Delivery, sid: str, connection: Connection,
         batch = list_events(reader, after=through, limit=REPLAY_BATCH)
         for event in batch:
             if event.id not in given:
-                server.emit("event", {"id": event.id, "space_id": event.space_id,
-                                      "type": event.type, "data": event.data},
-                            to=sid, ignore_queue=True)
+                manager.replay(sid, {"id": event.id, "space_id": event.space_id,
+                                     "type": event.type, "data": event.data})
                 given.add(event.id)
-                sub.recent.append(event.id)  # the overlap of a later resync starts here
+                sub.remember(event.id)  # the overlap of a later resync starts here
                 replayed += 1
             through = event.id
         if len(batch) < REPLAY_BATCH:

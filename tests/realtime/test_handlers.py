@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from community.accounts.actions import do_suspend_user
 from community.agreements.actions import check_publish_agreement
 from community.extensions import db
-from community.realtime import retention, rooms
+from community.forums.actions import check_edit_post
+from community.forums.models import Post
+from community.realtime import delivery, retention, rooms
 from community.realtime.delivery import Subscription
 from community.realtime.models import Event, EventHorizon
 from community.realtime.outbox import record_event
@@ -82,6 +84,29 @@ def test_a_new_subscriber_gets_live_events_and_a_late_one_gets_them_replayed(
     again = sockets(user=other_member)
     assert again.subscribe(space.id, last_event_id=events[0]["id"])["replayed"] == 1
     assert again.events() == events[1:]
+
+
+def test_a_replay_after_an_edit_never_hands_out_the_earlier_text(
+        app, sockets, as_user, space, member, other_member):
+    """Replayed events are framed once per process for everyone catching up; an event
+    rewritten since (the post was edited) is framed afresh, never served from before."""
+    created = post_thread(as_user, member, space)
+    first = sockets(user=other_member)
+    assert first.subscribe(space.id, last_event_id=0)["replayed"] == 2
+    before = first.events()[1]["data"]["post"]
+    assert "Secret first draft" not in before["body_html"]
+    post = db.session.get(Post, created["post"]["id"])
+    check_edit_post(post, get_membership(member, space.id), body="Secret first draft")
+    db.session.commit()
+    check_edit_post(post, get_membership(member, space.id), body="The text to keep")
+    db.session.commit()
+    late = sockets(user=other_member)
+    late.subscribe(space.id, last_event_id=0)
+    replayed = [e["data"]["post"]["body_html"] for e in late.events()
+                if e["type"] in ("post.created", "post.updated")]
+    assert replayed and all("The text to keep" in html for html in replayed)
+    assert not any("Secret first draft" in html or before["body_html"] == html
+                   for html in replayed)
 
 
 def test_live_events_during_replay_are_held_then_sent_once_in_order(app, sockets, space,
@@ -277,6 +302,22 @@ def presence_becomes(sock, names: list[str], seconds: float = 5) -> list[str] | 
                 break
         time.sleep(0.05)
     return last
+
+
+def test_presence_names_the_first_members_by_name_and_counts_everyone(
+        app, sockets, space, member, other_member, monkeypatch):
+    """A big space's presence stays one line: PRESENCE_SHOWN names, and the count."""
+    monkeypatch.setattr(delivery, "PRESENCE_SHOWN", 1)
+    robin, kit = sockets(user=member), sockets(user=other_member)
+    assert robin.subscribe(space.id)["ok"]
+    assert kit.subscribe(space.id)["ok"]
+    assert [d for n, d in kit.received() if n == "presence"][-1] == {
+        "space_id": space.id, "online": [
+            {"membership_id": get_membership(other_member, space.id).id, "name": "Kit"}],
+        "count": 2}
+    assert presence_becomes(robin, ["Kit"]) == ["Kit"]
+    kit.disconnect()
+    robin.received()
 
 
 def test_presence_shows_pseudonyms_and_respects_the_members_choice(

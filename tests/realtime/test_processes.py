@@ -185,3 +185,92 @@ def test_hiding_presence_on_one_process_hides_the_member_on_another(
     assert robin_a.call("show_presence", {"space_id": space_id, "visible": False}) == {
         "ok": True, "visible": False}
     assert kit.wait_for(lambda got: shown(got) == ["Kit"])
+
+
+def test_a_served_connection_is_pinged_every_interval_and_long_requests_are_read(
+        app, launch, space, member):
+    """`community serve` pings each connection from a timer (no greenlet sleeping per
+    connection) on the Engine.IO schedule, and reads requests longer than its small
+    per-connection read buffer."""
+    import json
+    import time
+
+    import websocket
+
+    server = launch(extra_env={"COMMUNITY_SOCKET_PING_INTERVAL": "0.4"})
+    token = factories.make_token(user=member)
+    ws = websocket.create_connection(
+        server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket",
+        origin=ORIGIN, timeout=5)
+    try:
+        opened = ws.recv()
+        assert opened.startswith("0")
+        assert json.loads(opened[1:])["pingInterval"] < 1000  # what the client is told
+        ws.send("40" + json.dumps({"token": token}))
+        pings, deadline = 0, time.monotonic() + 3
+        while time.monotonic() < deadline:
+            message = ws.recv()
+            if message == "2":  # ping: answer, and the next comes an interval later
+                pings += 1
+                ws.send("3")
+        assert 4 <= pings <= 8, pings
+        assert ws.connected
+    finally:
+        ws.close()
+    long_headers = {"Authorization": f"Bearer {token}", "X-Padding": "p" * 6000}
+    answer = requests.get(f"{server.url}/api/v1/spaces", headers=long_headers, timeout=10)
+    assert answer.status_code == HTTPStatus.OK, answer.text
+
+
+def test_a_post_during_the_upgrade_from_polling_waits_for_the_websocket(
+        app, launch, space, member, other_member):
+    """Browsers connect by long-polling and then upgrade to a WebSocket. A post published
+    while the upgrade is under way must not be written on the new WebSocket before the
+    probe is answered: the browser would drop the socket with the post in it, and the
+    connection, stuck half-upgraded, would get nothing more (no ack, no event)."""
+    import json
+
+    import websocket
+
+    poster, reader = factories.make_token(user=member), factories.make_token(user=other_member)
+    server = launch()
+    thread = api(server, poster, "POST", f"/spaces/{space.id}/threads",
+                 json={"title": "Upgrading", "body": "Before"})
+    assert thread.status_code == HTTPStatus.CREATED
+    polling = requests.Session()
+    polling.headers["Origin"] = ORIGIN
+    url = f"{server.url}/socket.io/?EIO=4&transport=polling"
+
+    def poll() -> list[str]:
+        return polling.get(f"{url}&sid={sid}", timeout=10).text.split("\x1e")
+
+    sid = json.loads(polling.get(url, timeout=10).text[1:])["sid"]
+    assert polling.post(f"{url}&sid={sid}", data="40" + json.dumps({"token": reader}),
+                        timeout=10).ok
+    assert poll()[0].startswith("40")
+    assert polling.post(f"{url}&sid={sid}", timeout=10, data="420" + json.dumps(
+        ["subscribe", {"space_id": space.id, "last_event_id": None}])).ok
+    answers: list[str] = []
+    while not any(m.startswith("430") for m in answers):
+        answers += poll()
+    assert any(m.startswith('430[{"ok":true') for m in answers), answers
+
+    ws = websocket.create_connection(
+        server.url.replace("http://", "ws://") + f"/socket.io/?EIO=4&transport=websocket&sid={sid}",
+        origin=ORIGIN, timeout=10)
+    try:
+        posted = api(server, poster, "POST", f"/threads/{thread.json()['thread']['id']}/posts",
+                     json={"body": "Published mid-upgrade"})
+        assert posted.status_code == HTTPStatus.CREATED
+        ws.send("2probe")
+        assert ws.recv() == "3probe"  # the probe's answer comes first, nothing before it
+        ws.send("5")  # upgrade
+        received = ""
+        while "Published mid-upgrade" not in received:
+            message = ws.recv()
+            if message == "2":
+                ws.send("3")
+            received += message
+        assert received.count("Published mid-upgrade") == 1
+    finally:
+        ws.close()

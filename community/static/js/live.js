@@ -502,10 +502,14 @@
     });
   }
 
-  function showPresence(online) {
+  function showPresence(online, count) {
+    // The server names at most the first few dozen; `count` is everyone here.
     const names = (online || []).map(nameOf).filter(Boolean);
+    const more = Math.max(0, (Number.isInteger(count) ? count : names.length) - names.length);
     presenceEl.hidden = names.length === 0;
-    presenceEl.textContent = fill(t.here, {names: names.join(', ')});
+    presenceEl.textContent = more > 0 ?
+      fill(t.here_more, {names: names.join(', '), n: more}) :
+      fill(t.here, {names: names.join(', ')});
   }
 
   // --- losing access ------------------------------------------------------------------
@@ -604,7 +608,7 @@
   });
   socket.on('presence', (d) => {
     if (d && d.space_id === spaceId) {
-      showPresence(d.online);
+      showPresence(d.online, d.count);
     }
   });
   socket.on('access_revoked', (d) => {
