@@ -363,8 +363,9 @@ def check_remove_post(post: Post, membership: Membership, *, reason: str | None 
     post.state = PostState.REMOVED
     post.removed_by = RemovedBy.AUTHOR if by_author else RemovedBy.FACILITATOR
     post.removed_at = utcnow()
-    if was_published:
-        post.thread.post_count = max(0, post.thread.post_count - 1)
+    if was_published:  # from the row as it is: another worker may have counted a reply
+        post.thread.post_count = sa.case((Thread.post_count > 0, Thread.post_count - 1),
+                                         else_=0)
     if not by_author:
         record(AuditAction.POST_REMOVE, actor_id=membership.user_id, target_type="post",
                target_id=post.id, space_id=post.space_id, reason=reason)

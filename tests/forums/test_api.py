@@ -396,6 +396,25 @@ def test_an_author_removes_their_own_post_and_it_says_so(space, member, thread, 
     assert edit.status_code == HTTPStatus.CONFLICT
 
 
+def test_a_removal_counts_from_the_thread_as_stored_not_as_read_earlier(
+        space, member, other_member, thread):
+    """Another reply may be counted between reading the thread and removing a post (a
+    second web worker): the removal takes one off the stored count, it does not write
+    back the count it read."""
+    from community.forums import actions
+
+    post = reply(thread, other_member, "To be removed")
+    assert thread.post_count == 2  # read by this request
+    db.session.execute(sa.update(Thread).where(Thread.id == thread.id)  # another writer
+                       .values(post_count=Thread.post_count + 1)
+                       .execution_options(synchronize_session=False))
+    actions.check_remove_post(post, get_membership(other_member, space.id))
+    db.session.commit()
+    assert thread.post_count == 2
+    db.session.expire_all()
+    assert db.session.get(Thread, thread.id).post_count == 2
+
+
 def test_members_never_see_held_posts_of_others_but_facilitators_and_the_author_do(
         space, member, other_member, facilitator, thread, as_user):
     post = hold(reply(thread, other_member, "Call me on 12345678"))
