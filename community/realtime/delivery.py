@@ -52,6 +52,7 @@ Control emits (names starting with "_") are never sent to clients.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import itertools
 import logging
 import socket
@@ -142,6 +143,9 @@ class Delivery(Manager):
         self._announced_at: dict[int, float] = {}
         self._to_announce: dict[int, bool] = {}  # space -> ask, waiting for the interval
         self._broadcast: dict[int, dict[str, Any]] = {}  # last presence sent per space
+        # This process's shown members per space (membership id -> entry), kept while
+        # members only arrive: rebuilt after anyone leaves, hides or is revoked.
+        self._shown: dict[int, dict[int, dict[str, Any]]] = {}
         self._replayed: dict[int, tuple[dict[str, Any], Outgoing]] = {}  # see replay()
 
     def initialize(self) -> None:
@@ -179,6 +183,26 @@ class Delivery(Manager):
             self._space_subs(sub.space_id)[sid] = sub
             for room in sub.rooms():
                 self.basic_enter_room(sid, NAMESPACE, room)
+            return True
+
+    def admit(self, sid: str, sub: Subscription, audiences: list[str], *,
+              membership_id: int, name: str, visible: bool) -> bool:
+        """The access check passed: the subscription joins every room of the member's
+        audiences and shows in presence. False if it ended or was revoked meanwhile."""
+        with self.lock:
+            connection = self.connections.get(sid)
+            if sub.revoked or connection is None or \
+                    connection.subscriptions.get(sub.space_id) is not sub:
+                return False
+            for audience in audiences:
+                if audience not in sub.audiences:
+                    self.basic_enter_room(sid, NAMESPACE, rooms.room_name(sub.space_id,
+                                                                          audience))
+            sub.audiences = audiences
+            sub.membership_id, sub.name, sub.visible = membership_id, name, visible
+            shown = self._shown.get(sub.space_id)
+            if shown is not None and visible:
+                shown[membership_id] = {"membership_id": membership_id, "name": name}
             return True
 
     def go_live(self, sid: str, sub: Subscription, replayed_through: int,
@@ -440,10 +464,12 @@ class Delivery(Manager):
                 sub = connection.subscriptions.get(space_id) if connection else None
                 if sub is not None and sub.visible != visible:
                     sub.visible, changed = visible, True
+                    self._shown.pop(space_id, None)
         if changed:
             self.announce(space_id)
 
     def _leave_space(self, sid: str, space_id: int) -> None:
+        self._shown.pop(space_id, None)
         subs = self._by_space.get(space_id)
         if subs is not None:
             subs.pop(sid, None)
@@ -454,13 +480,16 @@ class Delivery(Manager):
         return self._by_space.setdefault(space_id, {})
 
     def local_presence(self, space_id: int) -> list[dict[str, Any]]:
+        """Who is shown as here on this process. A thousand members arriving one after
+        another each asked for it; rebuilding it every time was quadratic."""
         with self.lock:
-            seen: dict[int, dict[str, Any]] = {}
-            for sub in self._by_space.get(space_id, {}).values():
-                if not sub.revoked and sub.visible:
-                    seen[sub.membership_id] = {"membership_id": sub.membership_id,
-                                               "name": sub.name}
-            return list(seen.values())
+            shown = self._shown.get(space_id)
+            if shown is None:
+                shown = self._shown[space_id] = {
+                    sub.membership_id: {"membership_id": sub.membership_id, "name": sub.name}
+                    for sub in self._by_space.get(space_id, {}).values()
+                    if not sub.revoked and sub.visible}
+            return list(shown.values())
 
     def announce(self, space_id: int, *, ask: bool = False) -> None:
         """This process's presence in the space changed: tell every process (through the
@@ -485,8 +514,9 @@ class Delivery(Manager):
 
     def send_presence(self, sid: str, space_id: int) -> None:
         """The space's presence to one connection (a member who just joined)."""
-        super().emit("presence", presence_payload(space_id, self.online(space_id, fresh=True)),
-                     NAMESPACE, room=sid)
+        super().emit("presence", presence_payload(
+            space_id, self.online(space_id, fresh=True, first=PRESENCE_SHOWN)),
+            NAMESPACE, room=sid)
 
     def _presence(self, data: dict[str, Any]) -> None:
         """An announcement (ours or another process's): the space's connections here get
@@ -520,9 +550,13 @@ class Delivery(Manager):
         for eio_sid in slow:
             self.close_slow(eio_sid)
 
-    def online(self, space_id: int, *, fresh: bool = False) -> list[dict[str, Any]]:
+    def online(self, space_id: int, *, fresh: bool = False,
+               first: int | None = None) -> list[dict[str, Any]]:
         """Everyone shown as here in the space, over every live process, by name (`fresh`:
-        this process's own part as it is now, not as last announced)."""
+        this process's own part as it is now, not as last announced). With `first`, only
+        the first that many are in order and the rest follow unsorted (presence_payload
+        names the first and counts all): a thousand members joining one after another
+        each sorted the whole list."""
         now = time.monotonic()
         merged: dict[int, dict[str, Any]] = {}
         with self.lock:
@@ -536,7 +570,11 @@ class Delivery(Manager):
             if fresh:
                 for entry in self.local_presence(space_id):
                     merged[entry["membership_id"]] = entry
-        return sorted(merged.values(), key=lambda e: (e["name"].casefold(), e["membership_id"]))
+        if first is not None and len(merged) > first:
+            shown = heapq.nsmallest(first, merged.values(), key=_by_name)
+            chosen = {e["membership_id"] for e in shown}
+            return shown + [e for m, e in merged.items() if m not in chosen]
+        return sorted(merged.values(), key=_by_name)
 
     def presence_loop(self) -> None:
         """Send the announcements that waited for their interval; every HEARTBEAT repeat
@@ -558,6 +596,7 @@ class Delivery(Manager):
                         waiting.setdefault(space_id, False)
                 for space_id in [s for s, subs in self._by_space.items() if not subs]:
                     del self._by_space[space_id]
+                    self._shown.pop(space_id, None)
             for space_id, ask in waiting.items():
                 try:
                     self._announce_now(space_id, ask)
@@ -566,6 +605,10 @@ class Delivery(Manager):
 
 
 MAX_RETRY_SLEEP = 5.0
+
+
+def _by_name(entry: dict[str, Any]) -> tuple[str, int]:
+    return entry["name"].casefold(), entry["membership_id"]
 
 
 def presence_payload(space_id: int, online: list[dict[str, Any]]) -> dict[str, Any]:

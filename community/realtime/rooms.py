@@ -40,6 +40,14 @@ def audiences_of(membership: Membership) -> list[str]:
     return audiences
 
 
+def audiences_before_check(user_id: int) -> list[str]:
+    """What a subscription joins before the caller's access is checked: the rooms any
+    revocation of this member in the space is sent to, so that one committed during the
+    check still reaches it. What arrives meanwhile is held, never sent, until the check
+    passes (`audiences_of` then)."""
+    return [SPACE, user(user_id)]
+
+
 def room_name(space_id: int, audience: str) -> str:
     """The Socket.IO room for an audience of a space (live events go only to these).
 

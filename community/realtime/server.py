@@ -363,20 +363,26 @@ def on_subscribe(sid: str, connection: Connection, user: User,
     """
     space_id = _int(data, "space_id")
     last = _optional_int(data, "last_event_id")
-    reader = access_space_content(user, space_id)
-    if last is not None and retention.gap_too_large(space_id, last):
-        return error("gap_too_large", _("Too much has happened since. Reload the page."))
-    membership = reader.membership
+    # Listen first (holding, sending nothing), then check once: a revocation committed
+    # from here on reaches the subscription, and the check sees everything before it.
     sub = Subscription(space_id=space_id, user_id=user.id,
-                       audiences=rooms.audiences_of(membership), membership_id=membership.id,
-                       name=shown_name(membership), visible=membership.show_presence)
-    db.session.rollback()  # what follows must see everything committed after the join
+                       audiences=rooms.audiences_before_check(user.id), membership_id=0,
+                       name="", visible=False)
+    db.session.rollback()  # a fresh snapshot (SQLite keeps one per transaction)
     manager = _manager()
     if not manager.begin(sid, sub):
         return error("unauthorized", _("Please sign in."))
     replayed = 0
     try:
-        reader = access_space_content(user, space_id)  # a revocation may have committed
+        reader = access_space_content(user, space_id)
+        if last is not None and retention.gap_too_large(space_id, last):
+            raise AppError(_("Too much has happened since. Reload the page."),
+                           code="gap_too_large")
+        membership = reader.membership
+        if not manager.admit(sid, sub, rooms.audiences_of(membership),
+                             membership_id=membership.id, name=shown_name(membership),
+                             visible=membership.show_presence):
+            return error("forbidden", _("You no longer have access to this space."))
         newest = db.session.scalar(sa.select(sa.func.max(Event.id))) or 0
         through = newest if last is None else min(last, newest)
         server = socketio_of(current_app).server

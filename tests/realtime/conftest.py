@@ -76,5 +76,6 @@ def forget_presence(app: Flask) -> None:
     manager = socketio_of(app).server.manager
     with manager.lock:
         for remembered in (manager._announcements, manager._announced_at,
-                           manager._to_announce, manager._broadcast, manager._by_space):
+                           manager._to_announce, manager._broadcast, manager._by_space,
+                           manager._shown):
             remembered.clear()

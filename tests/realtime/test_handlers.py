@@ -215,6 +215,30 @@ def test_removal_revokes_at_once_and_replay_stays_closed(app, sockets, as_user, 
     assert removed.subscribe(space.id, last_event_id=0)["error"]["code"] == "not_found"
 
 
+def test_a_removal_committed_while_a_subscription_is_checked_still_revokes_it(
+        app, sockets, as_user, space, facilitator, member, monkeypatch):
+    """The subscription listens for revocations before its access check: a removal that
+    commits right after the check passed still ends it, and nothing is sent to it."""
+    from community.realtime import server
+
+    checked = server.access_space_content
+
+    def check_then_remove(user, space_id):  # type: ignore[no-untyped-def]
+        reader = checked(user, space_id)
+        check_remove_member(space, get_membership(member, space.id), acting_user=facilitator)
+        db.session.commit()
+        return reader
+
+    monkeypatch.setattr(server, "access_space_content", check_then_remove)
+    sock = sockets(user=member)
+    answer = sock.subscribe(space.id, last_event_id=0)
+    assert answer["ok"] is False and answer["error"]["code"] == "forbidden"
+    assert ("access_revoked", {"space_id": space.id, "reason": "removed"}) in sock.received()
+    monkeypatch.undo()
+    post_thread(as_user, facilitator, space)
+    assert sock.events() == []
+
+
 def test_a_rolled_back_removal_revokes_nothing(app, sockets, space, facilitator, member):
     sock = sockets(user=member)
     assert sock.subscribe(space.id)["ok"]
@@ -318,6 +342,20 @@ def test_presence_names_the_first_members_by_name_and_counts_everyone(
     assert presence_becomes(robin, ["Kit"]) == ["Kit"]
     kit.disconnect()
     robin.received()
+
+
+def test_a_newcomer_sees_who_is_here_now_after_others_came_and_went(
+        app, sockets, space, member, other_member, facilitator):
+    """The newcomer's list is the present one: someone who left since the last arrival
+    is gone from it, and a later arrival is in it."""
+    robin, kit = sockets(user=member), sockets(user=other_member)
+    assert robin.subscribe(space.id)["ok"] and kit.subscribe(space.id)["ok"]
+    kit.disconnect()
+    newcomer = sockets(user=facilitator)
+    assert newcomer.subscribe(space.id)["ok"]
+    assert [e["name"] for n, d in newcomer.received() if n == "presence"
+            for e in d["online"]] == sorted(["Robin", facilitator.display_name],
+                                            key=str.casefold)
 
 
 def test_presence_shows_pseudonyms_and_respects_the_members_choice(
