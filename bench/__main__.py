@@ -346,7 +346,7 @@ def main() -> None:
 
         figures = {backend: moderation.measure(backend) for backend in args.backends.split(",")}
         if not args.no_write:
-            moderation.write(figures)
+            moderation.write(figures, moderation.NOTES)
 
 
 if __name__ == "__main__":

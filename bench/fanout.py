@@ -9,7 +9,10 @@ are written straight into the database (cheap password hashes, memberships, acce
 one API token each); the load client is Node's socket.io-client over WebSocket
 (bench/fanout_client.js, several connections per process; `npm ci` installs it). Posts go
 through the HTTP API with a facilitator's token; each body carries a marker, and the
-client notes when each connection received it.
+client notes when each connection received it. Set FANOUT_DUMP=<file> to keep each post's
+send time and sorted latencies (to see whether a tail is a few slow posts or all of them).
+With py-spy installed (not a dependency), FANOUT_PYSPY=<file> samples the server during
+the posting phase and FANOUT_PYSPY_RESTART=<file> the restarted process during catch-up.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ HEADING = "# Live fan-out benchmarks"
 ORIGIN = "http://bench.community.test"
 SECRET = "bench-secret-key-that-is-long-enough-for-production"
 CLIENT_JS = Path(__file__).with_name("fanout_client.js")
+WARMUP_S = 2.0  # seconds of untimed posts before each workload's timed ones
 
 
 def raise_nofile(limit: int = 65536) -> None:
@@ -267,8 +271,9 @@ class LoadClients:
 # --- posting and measuring ------------------------------------------------------------------
 
 def post_schedule(server: Served, jobs: list[tuple[str, int, float]],
-                  sent: dict[str, float], first: int = 0) -> list[str]:
-    """jobs: (token, thread_id, offset s); posts `bench-<n>` at its offset; returns errors."""
+                  sent: dict[str, float], first: int = 0, label: str = "bench") -> list[str]:
+    """jobs: (token, thread_id, offset s); posts `<label>-<n>` at its offset; returns errors.
+    The load client times only `bench-<n>`."""
     errors: list[str] = []
     session = threading.local()
     start = time.time() + 0.2
@@ -283,7 +288,7 @@ def post_schedule(server: Served, jobs: list[tuple[str, int, float]],
         try:
             answer = http.post(f"{server.url}/api/v1/threads/{thread_id}/posts", timeout=30,
                                headers={"Authorization": f"Bearer {token}"},
-                               json={"body": f"Post bench-{n} for the live fan-out benchmark."})
+                               json={"body": f"Post {label}-{n} for the live fan-out benchmark."})
         except requests.RequestException as exc:
             errors.append(repr(exc))
             del sent[str(n)]  # never posted: nobody should receive it
@@ -307,6 +312,14 @@ def measure(conns: list[dict[str, Any]], sent: dict[str, float],
                 lost += 1
             else:
                 latencies.append(when - sent[marker])
+    dump = os.environ.get("FANOUT_DUMP")  # a file: each post's send time and latencies
+    if dump:
+        per: dict[str, list[float]] = {}
+        for conn, wanted in zip(conns, expected, strict=True):
+            for marker in wanted:
+                if marker in conn["got"]:
+                    per.setdefault(marker, []).append(conn["got"][marker] - sent[marker])
+        Path(dump).write_text(json.dumps({"sent": sent, **{m: sorted(v) for m, v in per.items()}}))
     return {"deliveries": len(latencies), "lost": lost, "duplicated": dups,
             "p50_ms": pct(latencies, 50), "p95_ms": pct(latencies, 95),
             "p99_ms": pct(latencies, 99), "max_ms": max(latencies, default=float("nan"))}
@@ -344,8 +357,7 @@ def run_fanout(name: str, spaces: int, per_space: int, rate_per_space: float, se
                               "--nonblocking", "-o", profile], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         rss_idle = sum(s.rss_kb() for s in servers)
-        cpu_before = sum(s.cpu_s() for s in servers)
-        jobs, owner = [], []
+        jobs, owner, warmup = [], [], []
         count = int(rate_per_space * seconds)
         # Each space's poster keeps its own rhythm, as independent people do: a phase
         # drawn once per space (seeded, so runs compare). All posters firing within the
@@ -357,6 +369,17 @@ def run_fanout(name: str, spaces: int, per_space: int, rate_per_space: float, se
                 jobs.append((space["facilitator"], space["thread_id"],
                              k / rate_per_space + phase[space_index]))
                 owner.append(space_index)
+        for k in range(int(rate_per_space * WARMUP_S)):
+            for space_index, space in enumerate(plan["spaces"]):
+                warmup.append((space["facilitator"], space["thread_id"],
+                               k / rate_per_space + phase[space_index]))
+        # A server fresh from its start compiles its SQL, prepares statements and opens
+        # pooled connections on the first posts, and the poster opens its connections:
+        # the same traffic for WARMUP_S first, not timed (the first posts on a cold
+        # process take up to ~200 ms; a running server is warm).
+        post_schedule(poster, warmup, {}, label="warmup")
+        time.sleep(1)
+        cpu_before = sum(s.cpu_s() for s in servers)
         sent: dict[str, float] = {}
         restart = {}
         if kill_at is not None:
@@ -367,6 +390,11 @@ def run_fanout(name: str, spaces: int, per_space: int, rate_per_space: float, se
                 servers[0].start()
                 restart["down_s"] = time.time() - killed
                 restart["up_at_ms"] = time.time() * 1000
+                if os.environ.get("FANOUT_PYSPY_RESTART"):
+                    subprocess.Popen(["py-spy", "record", "-p", str(servers[0].process.pid),
+                                      "-d", "12", "-r", "200", "-f", "raw", "--nonblocking",
+                                      "-o", os.environ["FANOUT_PYSPY_RESTART"]],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             killer = threading.Thread(target=crash_and_restart)
             killer.start()
         errors = post_schedule(poster, jobs, sent)
