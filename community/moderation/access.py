@@ -19,7 +19,7 @@ from community.extensions import db
 from community.moderation import queries
 from community.moderation.models import ReviewItem, SafeguardingContact, WatchedWord
 from community.policy import Permission
-from community.spaces.access import access_space_by_id
+from community.spaces.access import UNREAD, access_space_by_id
 from community.spaces.models import Membership, Space
 from community.spaces.queries import get_active_membership_of_user
 
@@ -37,11 +37,13 @@ class Moderator:
         return self.user.id
 
 
-def access_review_space(user: User, space_id: int) -> Moderator:
+def access_review_space(user: User, space_id: int, *,
+                        membership: Membership | object | None = UNREAD) -> Moderator:
     """The caller as a reviewer of the space: 404 outside it, 403 for its members."""
     if not user.is_authenticated:
         raise Unauthorized()
-    space, membership = access_space_by_id(user, space_id, Permission.REVIEW)
+    space, membership = access_space_by_id(user, space_id, Permission.REVIEW,
+                                           membership=membership)
     if membership is not None:
         require_accepted(user, space)  # the queue shows the space's content
     return Moderator(user, space, membership)
@@ -53,17 +55,20 @@ def access_review_item_by_id(user: User, item_id: int, *, for_update: bool = Fal
     that two facilitators acting at once are served one after the other."""
     if not user.is_authenticated:
         raise Unauthorized()
+    own: Membership | object | None = UNREAD
     if for_update:
-        # the post, thread and author the action reads come in the same query; only the
-        # item's row is locked (the others are on the nullable side of outer joins)
-        item = db.session.scalars(queries.ITEM_FOR_UPDATE,
-                                  {"item_id": item_id}).unique().one_or_none()
+        # the post, thread and author the action reads, and the caller's membership,
+        # come in the same query; only the item's row is locked (the others are on the
+        # nullable side of outer joins)
+        row = db.session.execute(queries.ITEM_FOR_UPDATE, {
+            "item_id": item_id, "user_id": user.id}).unique().one_or_none()
+        item, own = row if row is not None else (None, None)
     else:
         item = db.session.get(ReviewItem, item_id)
     if item is None:
         raise NotFound()
     try:
-        moderator = access_review_space(user, item.space_id)
+        moderator = access_review_space(user, item.space_id, membership=own)
     except Forbidden:
         raise NotFound() from None
     return item, moderator

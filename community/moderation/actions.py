@@ -55,6 +55,7 @@ from community.realtime.outbox import (
     record_event,
     rewrite_subject,
     take_space_lock_in_statement,
+    together,
 )
 from community.spaces import actions as space_actions
 from community.spaces.models import Membership, Space
@@ -388,6 +389,7 @@ def _resolved(item: ReviewItem, moderator: Moderator, action: str, reason: str =
     _queue_changed(item)
 
 
+@together()
 def check_approve(item: ReviewItem, moderator: Moderator, *, version: int | None,
                   body: str | None = None, reason: str | None = None) -> ReviewItem:
     """Approve: a held post is published (post.created to the space, post.approved to
@@ -472,6 +474,7 @@ def _count_post(post: Post, change: int) -> None:
         set_committed_value(thread, name, value)
 
 
+@together()
 def check_reject(item: ReviewItem, moderator: Moderator, *, version: int | None,
                  reason: str | None) -> ReviewItem:
     """Reject: the post is not (or no longer) shown; the reason goes privately to the
@@ -498,6 +501,7 @@ def check_reject(item: ReviewItem, moderator: Moderator, *, version: int | None,
     return item
 
 
+@together()
 def check_remove(item: ReviewItem, moderator: Moderator, *, version: int | None,
                  reason: str | None) -> ReviewItem:
     """Remove the post, leaving a tombstone "removed by a facilitator" (post.removed).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask_babel import gettext as _
 
 from community.accounts.models import User
@@ -12,20 +14,27 @@ from community.policy import Permission, SpaceRole, allows, space_role
 from community.spaces.models import Invitation, JoinPolicy, JoinRequest, Membership, Space
 from community.spaces.queries import get_active_membership_of_user, get_membership
 
+UNREAD = object()  # access_space_by_id's `membership`: not read yet, read it
+
 
 def access_space_by_id(user: User, space_id: int,
-                       permission: Permission = Permission.READ_CONTENT
+                       permission: Permission = Permission.READ_CONTENT, *,
+                       membership: Membership | object | None = UNREAD
                        ) -> tuple[Space, Membership | None]:
     """The space and the caller's active membership, if the caller may do `permission`.
 
     Raises NotFound when the caller may not even know the space exists, Forbidden when
     they can see it but not do this, and AgreementRequired when reading or posting
-    content before accepting the current site and space agreements.
+    content before accepting the current site and space agreements. `membership`: the
+    caller's membership row of the space (or None), when already read with something
+    else in the same statement.
     """
     space = db.session.get(Space, space_id) if user.is_authenticated else None
     if space is None:
         raise NotFound()
-    membership = get_membership(user, space.id)
+    if membership is UNREAD:
+        membership = get_membership(user, space.id)
+    membership = cast("Membership | None", membership)
     role = space_role(user, membership)
     if not allows(Permission.VIEW_SPACE, role, is_admin=user.is_admin):
         raise NotFound()
