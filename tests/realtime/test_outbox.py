@@ -40,6 +40,36 @@ def test_a_rolled_back_change_leaves_no_event_and_publishes_nothing(space):
         outbox.remove_publisher(received.append)
 
 
+def test_events_recorded_together_are_stored_at_the_end_in_order(space):
+    """`together()`: one INSERT as the block ends, in the order recorded; a block that
+    fails stores nothing of it."""
+    received: list[list[dict]] = []
+    outbox.add_publisher(received.append)
+    try:
+        with outbox.together():
+            outbox.record_event(space.id, "post.created", {"n": 1}, audiences=[rooms.SPACE])
+            outbox.record_event(space.id, "post.approved", {"n": 2},
+                                audiences=[rooms.FACILITATORS, rooms.user(7)])
+            assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 0  # not yet
+        db.session.commit()
+        stored = db.session.scalars(sa.select(Event).order_by(Event.id)).all()
+        assert [(e.type, e.audience, e.data) for e in stored] == [
+            ("post.created", "space", {"n": 1}), ("post.approved", "facilitators", {"n": 2}),
+            ("post.approved", "user:7", {"n": 2})]
+        assert [e["id"] for e in received[0]] == [e.id for e in stored]
+
+        try:
+            with outbox.together():
+                outbox.record_event(space.id, "post.created", {"n": 3}, audiences=[rooms.SPACE])
+                raise RuntimeError("the action failed")
+        except RuntimeError:
+            db.session.rollback()
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 3
+    finally:
+        outbox.remove_publisher(received.append)
+
+
 def test_a_failing_publisher_does_not_break_the_commit(space):
     def broken(events):  # type: ignore[no-untyped-def]
         raise RuntimeError("socket down")
