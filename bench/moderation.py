@@ -33,17 +33,22 @@ SPACES, ITEMS, WORDS = 200, 50_000, 200
 NOTES = """
 **Status (2026-12-06, the figures above): every target met on SQLite; on PostgreSQL
 the queue pages (13-17 ms, target 30) and screening (0.46 ms, target 1) are met, claim +
-resolve is not: 11.8-13.6 ms over four quiet runs (target 10 ms).** This session's
+resolve is not: 10.6-11.3 ms over six quiet runs after this session's changes (target
+10 ms; 11.8-13.6 before them).** This session's
 machine (kernel build fc-v1300; fc-v769 on 2026-11-22) runs the same Python ~1.3-1.5x
 slower: the forum benchmark's commit from before the 2026-11-22 round, run here, costs
 3.03 ms of CPU per post on SQLite against 2.29 ms measured then. On 2026-11-22's
-machine, quiet, this code measured claim + resolve 4.3 ms on SQLite and 5.4 ms on
+machine, quiet, the code before this session's changes measured claim + resolve 4.3 ms on SQLite and 5.4 ms on
 PostgreSQL and queue pages 6-9 ms. Where PostgreSQL's claim + resolve goes now (cProfile,
 CPU time): request handling around the views (Flask, Flask-Login, flask-smorest) about a
 third; fetching and authorizing the item about 30 % (one locking query for the item with
 its post, thread and author, the space gate, the agreement gate); the actions a quarter;
-psycopg building result descriptions ~6 %. Wall time adds ~3 ms of round trips (22
-statements plus BEGIN and COMMIT twice). Earlier rounds' figures (18-76 ms) were taken
+psycopg building result descriptions ~6 %; each statement costs ~0.5 ms in all. This
+session: approve / reject / remove store their events in one INSERT (`outbox.together`),
+and the item's locking query also reads the caller's membership of its space (handed to
+the space gate): claim 8 -> 7 statements, approve 14 -> 10. Tried and dropped: reading the
+watched-words stamp in the same query (three correlated subqueries, SQLite has no
+LATERAL) cost as much as the round trip it saved. Earlier rounds' figures (18-76 ms) were taken
 while other engineers' test suites kept the 2 cores at load 5-12.
 
 What changed for speed, in order:
@@ -67,13 +72,13 @@ What changed for speed, in order:
   resolve: 8.1-8.6 -> 5.8-6.2 ms wall (call counts per claim + resolve 22,430 ->
   16,783); SQLite 5.8-6.2 -> 4.2-4.3 ms.
 
-Statements now (PostgreSQL): claim 8 (user, item with its lock, membership, agreement
-gate, item UPDATE with the space lock, event, audit row, log row), resolve 13 (the same
-first five, thread counter, rules stamp, three events, audit row, log row, post
-UPDATE), each request with its BEGIN and COMMIT. Left, the next steps for PostgreSQL:
-claiming loads the item's post, thread and author although only approving needs them;
-approving records three events in three INSERTs (one multi-row statement would save two
-round trips) and reads the rules stamp to censor the published payload.
+Statements now (PostgreSQL): claim 7 (user, item with its lock and the caller's
+membership, agreement gate, item UPDATE with the space lock, log row, audit row, event),
+approve 10 (the same first four, thread counter, rules stamp, log row, audit row, the
+events in one INSERT, post UPDATE), each request with its BEGIN and COMMIT. Left, the
+next steps for PostgreSQL: the agreement gate could come with the item too (it is the
+same gate every content request runs, so folding it in means a second copy of it);
+claiming loads the item's post, thread and author although only approving needs them.
 
 Query plans (EXPLAIN on both backends): queue pages use `ix_review_items_site_queue`
 and `ix_review_items_queue` as covering / index-only scans (0.05 ms on PostgreSQL); the
