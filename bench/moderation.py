@@ -77,8 +77,9 @@ membership, agreement gate, item UPDATE with the space lock, log row, audit row,
 approve 10 (the same first four, thread counter, rules stamp, log row, audit row, the
 events in one INSERT, post UPDATE), each request with its BEGIN and COMMIT. Left, the
 next steps for PostgreSQL: the agreement gate could come with the item too (it is the
-same gate every content request runs, so folding it in means a second copy of it);
-claiming loads the item's post, thread and author although only approving needs them.
+same gate every content request runs, so folding it in means a second copy of it).
+The item's post, thread and author are read by every action because the answer is the
+item as the queue shows it.
 
 Query plans (EXPLAIN on both backends): queue pages use `ix_review_items_site_queue`
 and `ix_review_items_queue` as covering / index-only scans (0.05 ms on PostgreSQL); the
