@@ -31,25 +31,25 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "# Moderation benchmarks"
 SPACES, ITEMS, WORDS = 200, 50_000, 200
 NOTES = """
-**Status (2026-12-06, the figures above): every target met on SQLite; on PostgreSQL
-the queue pages (13-17 ms, target 30) and screening (0.46 ms, target 1) are met, claim +
-resolve is not: 10.6-11.3 ms over six quiet runs after this session's changes (target
-10 ms; 11.8-13.6 before them).** This session's
-machine (kernel build fc-v1300; fc-v769 on 2026-11-22) runs the same Python ~1.3-1.5x
-slower: the forum benchmark's commit from before the 2026-11-22 round, run here, costs
-3.03 ms of CPU per post on SQLite against 2.29 ms measured then. On 2026-11-22's
-machine, quiet, the code before this session's changes measured claim + resolve 4.3 ms on SQLite and 5.4 ms on
-PostgreSQL and queue pages 6-9 ms. Where PostgreSQL's claim + resolve goes now (cProfile,
-CPU time): request handling around the views (Flask, Flask-Login, flask-smorest) about a
-third; fetching and authorizing the item about 30 % (one locking query for the item with
-its post, thread and author, the space gate, the agreement gate); the actions a quarter;
-psycopg building result descriptions ~6 %; each statement costs ~0.5 ms in all. This
-session: approve / reject / remove store their events in one INSERT (`outbox.together`),
-and the item's locking query also reads the caller's membership of its space (handed to
-the space gate): claim 8 -> 7 statements, approve 14 -> 10. Tried and dropped: reading the
+**Status (2026-12-06, the figures above): every target met on SQLite; on PostgreSQL the
+queue pages (13-17 ms, target 30) and screening (0.46 ms, target 1) are met, claim +
+resolve is not: 10.6-11.3 ms over six quiet runs after this session's changes (target 10
+ms; 11.8-13.6 before them).** This session's machine (kernel build fc-v1300; fc-v769 on
+2026-11-22) runs the same Python ~1.3-1.5x slower: the forum benchmark's commit from
+before the 2026-11-22 round, run here, costs 3.03 ms of CPU per post on SQLite against
+2.29 ms measured then. On 2026-11-22's machine, quiet, the code before this session's
+changes measured claim + resolve 4.3 ms on SQLite and 5.4 ms on PostgreSQL and queue
+pages 6-9 ms. Where PostgreSQL's claim + resolve goes now (cProfile, CPU time): request
+handling around the views (Flask, Flask-Login, flask-smorest) about a third; fetching
+and authorizing the item about 30 % (one locking query for the item with its post,
+thread and author, the space gate, the agreement gate); the actions a quarter; psycopg
+building result descriptions ~6 %; each statement costs ~0.5 ms in all. This session:
+approve / reject / remove store their events in one INSERT (`outbox.together`), and the
+item's locking query also reads the caller's membership of its space (handed to the
+space gate): claim 8 -> 7 statements, approve 14 -> 10. Tried and dropped: reading the
 watched-words stamp in the same query (three correlated subqueries, SQLite has no
-LATERAL) cost as much as the round trip it saved. Earlier rounds' figures (18-76 ms) were taken
-while other engineers' test suites kept the 2 cores at load 5-12.
+LATERAL) cost as much as the round trip it saved. Earlier rounds' figures (18-76 ms)
+were taken while other engineers' test suites kept the 2 cores at load 5-12.
 
 What changed for speed, in order:
 
