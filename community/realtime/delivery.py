@@ -634,10 +634,10 @@ class Outgoing:
 
 def _on_websocket(eio_socket: Any) -> bool:
     """The connection reads its WebSocket now: opened on it, or its upgrade from polling
-    completed. During an upgrade the client waits for the probe's answer on the new
-    WebSocket; anything else written there fails the upgrade (the client drops the socket
-    with the frame), and Engine.IO, stuck in `upgrading`, then answers every poll with a
-    no-op: the connection looked alive and received nothing more."""
+    completed. During an upgrade the client expects the answer to its probe first on the
+    new WebSocket: another frame there fails the upgrade and is lost with the socket, and
+    a browser caught in it got no answer to its next `subscribe` for longer than its
+    15 s timeout (the e2e catch-up test, 3 runs in 4; test_processes has the protocol)."""
     return eio_socket.upgraded and not eio_socket.upgrading and not eio_socket.closed
 
 
