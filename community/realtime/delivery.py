@@ -635,9 +635,10 @@ class Outgoing:
 def _on_websocket(eio_socket: Any) -> bool:
     """The connection reads its WebSocket now: opened on it, or its upgrade from polling
     completed. During an upgrade the client expects the answer to its probe first on the
-    new WebSocket: another frame there fails the upgrade and is lost with the socket, and
-    a browser caught in it got no answer to its next `subscribe` for longer than its
-    15 s timeout (the e2e catch-up test, 3 runs in 4; test_processes has the protocol)."""
+    new WebSocket. Another frame there is lost, and engine.io-client gives up the upgrade
+    without closing that socket, so Engine.IO waits on it, `upgrading`, answering every
+    poll with a no-op until the socket times out (ping interval + timeout, 45 s): no ack,
+    no event meanwhile (the e2e catch-up test, 3 runs in 4; test_processes has it)."""
     return eio_socket.upgraded and not eio_socket.upgrading and not eio_socket.closed
 
 
