@@ -169,14 +169,6 @@ def take_space_lock_in_statement(space_id: int) -> bool:
     return True
 
 
-def space_lock_cte(space_id: int) -> sa.CTE | None:
-    """`SPACE_LOCK` bound to `space_id` when `take_space_lock_in_statement` says the
-    statement must take it, else None."""
-    if not take_space_lock_in_statement(space_id):
-        return None
-    return (_LOCK.bindparams(lock_space_id=space_id).columns(held=sa.Integer)
-            .cte("space_event_lock"))
-
 
 @sa.event.listens_for(Session, "after_commit")
 def _hand_on(session: Session) -> None:
