@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -285,6 +285,44 @@ def _count_and_read_statement(locking: bool) -> sa.Select:
     return sa.select(counted.c.post_count).add_cte(read)
 
 
+@functools.cache
+def _thread_counter(change: int, locking: bool) -> sa.Update:
+    """`count_post`'s UPDATE, built once per direction, with or without the space lock."""
+    count = Thread.post_count + change
+    values: dict[str, Any] = {"post_count": sa.case((count < 0, 0), else_=count)}
+    if change > 0:
+        post_id = sa.bindparam("counted_post_id", type_=Thread.last_post_id.type)
+        later = Thread.last_post_id < post_id
+        values["last_post_id"] = sa.case((later, post_id), else_=Thread.last_post_id)
+        values["last_post_at"] = sa.case(
+            (later, sa.bindparam("counted_post_at", type_=Thread.last_post_at.type)),
+            else_=Thread.last_post_at)
+    stmt = (sa.update(Thread).where(Thread.id == sa.bindparam("thread_id")).values(values)
+            .returning(Thread.post_count, Thread.last_post_id, Thread.last_post_at))
+    if locking:
+        stmt = stmt.add_cte(SPACE_LOCK).where(
+            sa.select(SPACE_LOCK.c.held).scalar_subquery() == 1)
+    return stmt
+
+
+def count_post(post: Post, change: int) -> None:
+    """Count a post into (+1) or out of (-1) its thread's published posts, a later post
+    published becoming the thread's last one: one UPDATE computed from the row as it is,
+    not from the thread as read earlier (another worker may have changed it since). The
+    thread object gets the new values as if loaded. On PostgreSQL the statement takes
+    the space's event lock first if the transaction does not hold it yet, so the thread
+    row is always locked after it, in the order posting takes them (no deadlock)."""
+    thread = post.thread
+    params: dict[str, Any] = {"thread_id": thread.id, "lock_space_id": thread.space_id}
+    if change > 0:
+        params.update(counted_post_id=post.id, counted_post_at=post.created_at)
+    stmt = _thread_counter(1 if change > 0 else -1,
+                           take_space_lock_in_statement(thread.space_id))
+    row = db.session.connection().execute(stmt, params).one()
+    for name, value in zip(("post_count", "last_post_id", "last_post_at"), row, strict=True):
+        set_committed_value(thread, name, value)
+
+
 # --- editing and removing -------------------------------------------------------------
 
 def check_edit_post(post: Post, membership: Membership, *, body: str | Body,
@@ -363,9 +401,8 @@ def check_remove_post(post: Post, membership: Membership, *, reason: str | None 
     post.state = PostState.REMOVED
     post.removed_by = RemovedBy.AUTHOR if by_author else RemovedBy.FACILITATOR
     post.removed_at = utcnow()
-    if was_published:  # from the row as it is: another worker may have counted a reply
-        post.thread.post_count = sa.case((Thread.post_count > 0, Thread.post_count - 1),
-                                         else_=0)
+    if was_published:
+        count_post(post, -1)
     if not by_author:
         record(AuditAction.POST_REMOVE, actor_id=membership.user_id, target_type="post",
                target_id=post.id, space_id=post.space_id, reason=reason)

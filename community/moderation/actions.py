@@ -27,7 +27,7 @@ from community.errors import Conflict, Forbidden, Invalid
 from community.extensions import db
 from community.forums import queries as forum_queries
 from community.forums.access import Reader
-from community.forums.actions import prepare_body
+from community.forums.actions import count_post, prepare_body
 from community.forums.models import Post, PostRevision, PostState, RemovedBy, Thread
 from community.moderation import queries, watched
 from community.moderation.access import Moderator
@@ -261,7 +261,7 @@ def _hide(post: Post, reason: str) -> None:
     """Take a published post out of view until a facilitator decides (post.held)."""
     post.state = PostState.PENDING
     post.state_reason = reason
-    _count_post(post, -1)
+    count_post(post, -1)
     hidden = {"post": {"id": post.id, "thread_id": post.thread_id, "space_id": post.space_id,
                        "state": PostState.PENDING.value, "body_html": ""}}
     rewrite_subject(post.space_id, f"post:{post.id}", hidden, ["post.created", "post.updated"])
@@ -429,7 +429,7 @@ def _publish(post: Post) -> None:
     post.state = PostState.PUBLISHED
     post.state_reason = None
     thread: Thread = post.thread
-    _count_post(post, +1)
+    count_post(post, +1)
     if thread.state != PostState.PUBLISHED and forum_queries.first_post(thread) is post:
         thread.state = PostState.PUBLISHED
         view = forum_queries.thread_view(thread)
@@ -440,38 +440,6 @@ def _publish(post: Post) -> None:
     record_event(post.space_id, "post.created",
                  {"post": forum_queries.jsonable(forum_queries.public_post_view(post))},
                  audiences=[rooms.SPACE], subject=f"post:{post.id}")
-
-
-def _thread_counter(change: int) -> sa.Update:
-    count = Thread.post_count + change
-    values: dict[str, Any] = {"post_count": sa.case((count < 0, 0), else_=count)}
-    if change > 0:
-        post_id = sa.bindparam("counted_post_id", type_=Thread.last_post_id.type)
-        later = Thread.last_post_id < post_id
-        values["last_post_id"] = sa.case((later, post_id), else_=Thread.last_post_id)
-        values["last_post_at"] = sa.case(
-            (later, sa.bindparam("counted_post_at", type_=Thread.last_post_at.type)),
-            else_=Thread.last_post_at)
-    return (sa.update(Thread).where(Thread.id == sa.bindparam("thread_id")).values(values)
-            .returning(Thread.post_count, Thread.last_post_id, Thread.last_post_at))
-
-
-_COUNT_IN, _COUNT_OUT = _thread_counter(+1), _thread_counter(-1)
-
-
-def _count_post(post: Post, change: int) -> None:
-    """Count a post into (+1) or out of (-1) its thread's published posts, a later post
-    published becoming the thread's last one: one UPDATE computed from the row as it is,
-    not from the thread as read before the space's lock (another facilitator may have
-    changed it since). The thread object gets the new values as if loaded."""
-    thread = post.thread
-    params: dict[str, Any] = {"thread_id": thread.id}
-    if change > 0:
-        params.update(counted_post_id=post.id, counted_post_at=post.created_at)
-    row = db.session.connection().execute(_COUNT_IN if change > 0 else _COUNT_OUT,
-                                          params).one()
-    for name, value in zip(("post_count", "last_post_id", "last_post_at"), row, strict=True):
-        set_committed_value(thread, name, value)
 
 
 @together()
@@ -486,7 +454,7 @@ def check_reject(item: ReviewItem, moderator: Moderator, *, version: int | None,
         raise _conflict(item, _("The post was removed in the meantime."))
     _resolve(item, moderator, ReviewState.REJECTED, reason)
     if post.state == PostState.PUBLISHED:
-        _count_post(post, -1)
+        count_post(post, -1)
         record_event(post.space_id, "post.hidden",
                      {"post_id": post.id, "thread_id": post.thread_id},
                      audiences=[rooms.SPACE], subject=f"post:{post.id}")
@@ -512,7 +480,7 @@ def check_remove(item: ReviewItem, moderator: Moderator, *, version: int | None,
     post = item.post
     if post.state != PostState.REMOVED:
         if post.state == PostState.PUBLISHED:
-            _count_post(post, -1)
+            count_post(post, -1)
         post.state = PostState.REMOVED
         post.removed_by = RemovedBy.FACILITATOR
         post.removed_at = utcnow()
