@@ -415,6 +415,23 @@ def test_a_removal_counts_from_the_thread_as_stored_not_as_read_earlier(
     assert db.session.get(Thread, thread.id).post_count == 2
 
 
+def test_counting_a_post_out_locks_the_space_before_the_thread_row(space, member, thread):
+    """Posting takes the space's event lock, then the thread row; a removal, a hide or a
+    rejection counts the post out of the thread in the same order (the other order let
+    two workers deadlock). SQLite writes one transaction at a time: nothing to order."""
+    from community.forums import actions
+
+    post = reply(thread, member, "Counted, then not")
+    actions.count_post(post, -1)
+    assert thread.post_count == 1
+    if db.engine.dialect.name == "postgresql":
+        held = db.session.scalar(sa.text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7243 "
+            "AND objid = :space AND pid = pg_backend_pid()"), {"space": space.id})
+        assert held == 1
+    db.session.rollback()
+
+
 def test_members_never_see_held_posts_of_others_but_facilitators_and_the_author_do(
         space, member, other_member, facilitator, thread, as_user):
     post = hold(reply(thread, other_member, "Call me on 12345678"))
