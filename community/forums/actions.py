@@ -13,13 +13,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from community import text
@@ -27,14 +27,13 @@ from community.admin.audit import AuditAction, record
 from community.database import utcnow
 from community.errors import Conflict, Invalid
 from community.extensions import db
-from community.forums import access, queries
+from community.forums import access, queries, statements
 from community.forums.access import Reader
 from community.forums.models import (
     IdempotencyKey,
     Post,
     PostRevision,
     PostState,
-    ReadState,
     RemovedBy,
     Thread,
     ThreadKind,
@@ -42,9 +41,10 @@ from community.forums.models import (
 from community.forums.notifications import notify_mentions
 from community.realtime import rooms
 from community.realtime.outbox import (
-    SPACE_LOCK,
+    event_rows,
     record_event,
     rewrite_subject,
+    stored,
     take_space_lock_in_statement,
 )
 from community.spaces.models import Membership, Space
@@ -56,7 +56,6 @@ IDEMPOTENCY_KEY_MAX = 100
 # How long a key protects against a retry (as Stripe's 24 hours); `community purge`
 # deletes older ones, and an older key found before the purge ran counts as new.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
-_Upsert = TypeVar("_Upsert", postgresql.Insert, sqlite.Insert)
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,7 @@ def check_create_post(thread: Thread, membership: Membership, *, body: str | Bod
     post.created (to the space, or only to facilitators and the author when held).
     Idempotent per Idempotency-Key.
     """
-    space, slow_mode_minutes = _read_for_reply(thread)
+    space, slow_mode_minutes, post_id = _read_for_reply(thread, membership)
     reader = Reader(space, membership)
     access.require_can_reply(reader, thread)
     body = body if isinstance(body, Body) else prepare_body(body)
@@ -184,125 +183,122 @@ def check_create_post(thread: Thread, membership: Membership, *, body: str | Bod
             raise Invalid(fields={"quote_of_id": _("Quote a post of this thread.")})
     state, reasons = initial_state(space, membership, body.source)
     post = do_create_post(thread, reader, body=body, state=state, reasons=reasons,
-                          quote_of_id=quote_of_id)
+                          quote_of_id=quote_of_id, post_id=post_id)
     _remember(membership, idempotency_key, request_hash, post)
     return post
 
 
-def _read_for_reply(thread: Thread) -> tuple[Space, int | None]:
-    """Read in one statement what a reply is checked against: the thread's space (a
-    commit has usually expired it or let it go), the thread's slow-mode minutes and
-    moderation's rules stamp for the space (handed to screening). Three round trips
-    were a good share of a post's cost on PostgreSQL."""
+def _read_for_reply(thread: Thread, membership: Membership
+                    ) -> tuple[Space, int | None, int | None]:
+    """Read in one statement what a reply is checked against: the thread, the poster's
+    membership and the thread's space as they are now (a commit has usually expired
+    them: expired objects are refreshed from the row, loaded ones kept), the thread's
+    slow-mode minutes and moderation's rules stamp for the space (handed to
+    screening); on PostgreSQL also the new post's id, so that its writes can go in one
+    statement. Separate round trips were a good share of a post's cost there."""
     from community.moderation.screening import remember_rules_stamp
 
-    row = db.session.execute(_reply_statement(),
-                             {"space_id": thread.space_id, "thread_id": thread.id}).one()
-    remember_rules_stamp(db.session, thread.space_id, row.rules_count, row.rules_last_id,
+    dialect = db.session.get_bind().dialect.name
+    row = db.session.execute(_reply_statement(dialect), {
+        "thread_id": sa.inspect(thread).identity[0],
+        "membership_id": sa.inspect(membership).identity[0]}).one()
+    remember_rules_stamp(db.session, row.Space.id, row.rules_count, row.rules_last_id,
                          row.rules_last_at)
-    return row.Space, row.slow_mode_minutes
+    return row.Space, row.slow_mode_minutes, row.post_id
 
 
 @functools.cache
-def _reply_statement() -> sa.Select:
+def _reply_statement(dialect: str) -> sa.Select:
     # Imported here: both modules import forums.
     from community.facilitation.rhythm import SLOW_MODE_MINUTES
     from community.moderation.screening import RULES_STAMP
 
-    return (sa.select(Space, SLOW_MODE_MINUTES, *RULES_STAMP.c)
-            .join(RULES_STAMP, sa.true()).where(Space.id == sa.bindparam("space_id")))
+    post_id = (statements.POST_ID.next_value() if dialect == "postgresql"
+               else sa.null()).label("post_id")
+    return (sa.select(Thread, Membership, Space, SLOW_MODE_MINUTES, *RULES_STAMP.c, post_id)
+            .join(Space, Space.id == Thread.space_id).join(RULES_STAMP, sa.true())
+            .join(Membership, Membership.id == sa.bindparam("membership_id"))
+            .where(Thread.id == sa.bindparam("thread_id")))
 
 
 def do_create_post(thread: Thread, reader: Reader, *, body: Body, state: PostState,
-                   reasons: list[str], quote_of_id: int | None = None) -> Post:
-    """Store a post that passed the checks; update the thread; record post.created."""
+                   reasons: list[str], quote_of_id: int | None = None,
+                   post_id: int | None = None) -> Post:
+    """Store a post that passed the checks; update the thread; record post.created.
+    `post_id`: an id already taken for it (PostgreSQL, `_read_for_reply`)."""
     membership = reader.membership
     html, mentioned = _with_mentions(thread.space_id, body)
-    post = Post(thread_id=thread.id, space_id=thread.space_id,
-                author_id=membership.id, quote_of_id=quote_of_id,
-                source=body.source, body_html=html, state=state,
-                state_reason="; ".join(reasons) or None)
-    db.session.add(post)
-    db.session.flush()
-    marked_read = False
-    if state == PostState.PUBLISHED:
-        marked_read = _count_new_post(thread, post)
+    now = utcnow()
+    published = state == PostState.PUBLISHED
+    post = Post(id=post_id, thread_id=thread.id, space_id=thread.space_id,
+                author_id=membership.id, quote_of_id=quote_of_id, source=body.source,
+                body_html=html, state=state, state_reason="; ".join(reasons) or None,
+                removed_by=None, removed_at=None, published_at=now if published else None,
+                created_at=now, edited_at=None)
+    set_committed_value(post, "thread", thread)
+    set_committed_value(post, "author", membership)
+    _moderate_new_post(post)
+    _store_new_post(post, counted=published)
+    if published:
         notify_mentions(post, mentioned)
-    record_event(thread.space_id, "post.created", {"post": _post_payload(post)},
-                 audiences=_post_audiences(post, state), subject=f"post:{post.id}")
-    if not marked_read:
-        do_mark_read(membership.id, thread.id, post.id)
     return post
 
 
-def _count_new_post(thread: Thread, post: Post) -> bool:
-    """One UPDATE of the thread's counters, in Core rather than through the unit of
-    work (the thread object gets the new values as if loaded). On PostgreSQL the same
-    statement takes the space's event lock that `record_event` would take next, and
-    moves the author's read position to the post (returns True then), which
-    `do_mark_read` did in a round trip of its own."""
-    connection = db.session.connection()
-    locking = take_space_lock_in_statement(thread.space_id)
-    both = connection.dialect.name == "postgresql"
-    count = connection.execute(
-        _count_and_read_statement(locking) if both else _count_statement(locking),
-        {"thread_id": thread.id, "post_id": post.id, "posted_at": post.created_at,
-         "lock_space_id": thread.space_id, "membership_id": post.author_id}).scalar_one()
-    for name, value in (("post_count", count), ("last_post_id", post.id),
-                        ("last_post_at", post.created_at)):
-        set_committed_value(thread, name, value)
-    return both
+def _moderate_new_post(post: Post) -> None:
+    """The seam where moderation sees a new post before it is stored: censored words in
+    its HTML, and the review item screening asked for (community/moderation)."""
+    from community.moderation.screening import prepare_new_post
+
+    prepare_new_post(db.session(), post)
 
 
-@functools.cache
-def _count_statement(locking: bool) -> sa.Update:
-    """Built once, with and without the lock: building it took longer than running it."""
-    table = Thread.__table__
-    stmt = (sa.update(table).where(table.c.id == sa.bindparam("thread_id"))
-            .values(post_count=table.c.post_count + 1, last_post_id=sa.bindparam("post_id"),
-                    last_post_at=sa.bindparam("posted_at", type_=table.c.last_post_at.type))
-            .returning(table.c.post_count))
-    if locking:
-        stmt = stmt.add_cte(SPACE_LOCK).where(
-            sa.select(SPACE_LOCK.c.held).scalar_subquery() == 1)
-    return stmt
+def _store_new_post(post: Post, *, counted: bool) -> None:
+    """Write a new post, the thread's counters if `counted` (published), the author's
+    read position and post.created; then attach the post to the session as if loaded.
+
+    On PostgreSQL in one statement (statements.new_post): four round trips were most of
+    a reply's cost there. SQLite, in process, runs them one by one, the post first for
+    its id.
+    """
+    session = db.session()
+    connection = session.connection()
+    thread = post.thread
+    if connection.dialect.name == "postgresql":
+        if post.id is None:
+            post.id = connection.scalar(sa.select(statements.POST_ID.next_value()))
+        events = _post_created(post)
+        locking = take_space_lock_in_statement(post.space_id)
+        params: dict[str, Any] = {f"p_{name}": getattr(post, name)
+                                  for name in statements.POST_COLUMNS}
+        for n, row in enumerate(events):
+            params.update({f"e{n}_{name}": row[name] for name in statements.EVENT_COLUMNS})
+        params.update(lock_space_id=post.space_id, membership_id=post.author_id,
+                      thread_id=thread.id, post_id=post.id, posted_at=post.created_at)
+        stmt = statements.new_post(locking=locking, counted=counted, events=len(events))
+        rows = connection.execute(stmt, params).all()
+        stored(events, [row.id for row in rows])
+        count = rows[0].post_count
+    else:
+        post.id = connection.execute(statements.POST_INSERT, {
+            name: getattr(post, name) for name in statements.POST_COLUMNS if name != "id"}
+        ).inserted_primary_key[0]
+        count = connection.execute(statements.thread_count(False), {
+            "thread_id": thread.id, "post_id": post.id,
+            "posted_at": post.created_at}).scalar_one() if counted else None
+        record_event(post.space_id, "post.created", {"post": _post_payload(post)},
+                     audiences=_post_audiences(post, post.state), subject=f"post:{post.id}")
+        do_mark_read(post.author_id, thread.id, post.id)  # type: ignore[arg-type]
+    if counted:
+        for name, value in (("post_count", count), ("last_post_id", post.id),
+                            ("last_post_at", post.created_at)):
+            set_committed_value(thread, name, value)
+    make_transient_to_detached(post)
+    session.add(post)
 
 
-@functools.cache
-def _count_and_read_statement(locking: bool) -> sa.Select:
-    """PostgreSQL: `_count_statement` and `do_mark_read` in one statement. The read
-    position is inserted from the UPDATE's row, so it is written after the event lock
-    and the thread row, in the order the separate statements took them."""
-    counted = _count_statement(locking).cte("counted")
-    timestamp = ReadState.__table__.c.updated_at.type
-    read = _keep_newest_read(postgresql.insert(ReadState).from_select(
-        ["membership_id", "thread_id", "last_read_post_id", "updated_at"],
-        sa.select(sa.bindparam("membership_id", type_=sa.Integer),
-                  sa.bindparam("thread_id", type_=sa.Integer),
-                  sa.bindparam("post_id", type_=sa.Integer),
-                  sa.bindparam("posted_at", type_=timestamp)).select_from(counted)),
-        "postgresql").cte("read_position")
-    return sa.select(counted.c.post_count).add_cte(read)
-
-
-@functools.cache
-def _thread_counter(change: int, locking: bool) -> sa.Update:
-    """`count_post`'s UPDATE, built once per direction, with or without the space lock."""
-    count = Thread.post_count + change
-    values: dict[str, Any] = {"post_count": sa.case((count < 0, 0), else_=count)}
-    if change > 0:
-        post_id = sa.bindparam("counted_post_id", type_=Thread.last_post_id.type)
-        later = Thread.last_post_id < post_id
-        values["last_post_id"] = sa.case((later, post_id), else_=Thread.last_post_id)
-        values["last_post_at"] = sa.case(
-            (later, sa.bindparam("counted_post_at", type_=Thread.last_post_at.type)),
-            else_=Thread.last_post_at)
-    stmt = (sa.update(Thread).where(Thread.id == sa.bindparam("thread_id")).values(values)
-            .returning(Thread.post_count, Thread.last_post_id, Thread.last_post_at))
-    if locking:
-        stmt = stmt.add_cte(SPACE_LOCK).where(
-            sa.select(SPACE_LOCK.c.held).scalar_subquery() == 1)
-    return stmt
+def _post_created(post: Post) -> list[dict[str, Any]]:
+    return event_rows(post.space_id, "post.created", {"post": _post_payload(post)},
+                      audiences=_post_audiences(post, post.state), subject=f"post:{post.id}")
 
 
 def count_post(post: Post, change: int) -> None:
@@ -316,8 +312,8 @@ def count_post(post: Post, change: int) -> None:
     params: dict[str, Any] = {"thread_id": thread.id, "lock_space_id": thread.space_id}
     if change > 0:
         params.update(counted_post_id=post.id, counted_post_at=post.created_at)
-    stmt = _thread_counter(1 if change > 0 else -1,
-                           take_space_lock_in_statement(thread.space_id))
+    stmt = statements.thread_counter(1 if change > 0 else -1,
+                                     take_space_lock_in_statement(thread.space_id))
     row = db.session.connection().execute(stmt, params).one()
     for name, value in zip(("post_count", "last_post_id", "last_post_at"), row, strict=True):
         set_committed_value(thread, name, value)
@@ -453,30 +449,9 @@ def do_mark_read(membership_id: int, thread_id: int, post_id: int) -> None:
     its own whose first statement is the write.
     """
     connection = db.session.connection()
-    connection.execute(_read_upsert(connection.dialect.name),
+    connection.execute(statements.read_upsert(connection.dialect.name),
                        {"membership_id": membership_id, "thread_id": thread_id,
                         "last_read_post_id": post_id, "updated_at": utcnow()})
-
-
-@functools.cache
-def _read_upsert(dialect: str) -> sa.Insert:
-    """Built once per dialect (Core, not the ORM's bulk path): it runs on every page view."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return _keep_newest_read(insert(ReadState).values(
-        membership_id=sa.bindparam("membership_id"), thread_id=sa.bindparam("thread_id"),
-        last_read_post_id=sa.bindparam("last_read_post_id"),
-        updated_at=sa.bindparam("updated_at", type_=ReadState.__table__.c.updated_at.type)),
-        dialect)
-
-
-def _keep_newest_read(stmt: _Upsert, dialect: str) -> _Upsert:
-    """The read-state insert, which on conflict moves the position forward, never back."""
-    newest = sa.func.greatest if dialect == "postgresql" else sa.func.max
-    return stmt.on_conflict_do_update(
-        index_elements=["membership_id", "thread_id"],
-        set_={"last_read_post_id": newest(ReadState.last_read_post_id,
-                                          stmt.excluded.last_read_post_id),
-              "updated_at": stmt.excluded.updated_at})
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from community import text
+from community import appendonly, text
 from community.accounts import actions as account_actions
 from community.accounts.models import User, UserStatus
 from community.admin.audit import AuditAction, record
@@ -51,7 +51,7 @@ from community.moderation.screening import (
 )
 from community.realtime import rooms
 from community.realtime.outbox import (
-    SPACE_LOCK,
+    after_space_lock,
     record_event,
     rewrite_subject,
     take_space_lock_in_statement,
@@ -69,17 +69,17 @@ HOLDS_MAX = 100
 
 # --- the log ----------------------------------------------------------------------------
 
-# Core, built once, like the audit row: the log is append-only and never read back in
-# the transaction that writes it.
-_LOG = sa.insert(ModerationAction.__table__)
+# Core, like the audit row: the log is append-only and never read back in the
+# transaction that writes it.
+_LOG = ModerationAction.__table__
 
 
 def log(action: str, *, space_id: int | None, actor_id: int | None,
         item: ReviewItem | None = None, post_id: int | None = None,
         target_user_id: int | None = None, reason: str = "", **data: Any) -> None:
-    """Append a row to the moderation log, at once (there is no way to change it
-    afterwards)."""
-    db.session.connection().execute(_LOG, {
+    """Append a row to the moderation log (there is no way to change it afterwards):
+    at once, or with the action's other rows at the end of `appendonly.together`."""
+    appendonly.append(_LOG, {
         "space_id": space_id, "actor_id": actor_id, "action": action,
         "item_id": item.id if item is not None else None,
         "post_id": post_id if post_id is not None else (
@@ -318,10 +318,7 @@ def _transition(columns: tuple[str, ...], locking: bool) -> sa.Update:
         table.c.version == sa.bindparam("seen_version")).values(
         {name: sa.bindparam(f"new_{name}", type_=table.c[name].type)
          for name in (*columns, "updated_at", "version")})
-    if locking:
-        stmt = stmt.add_cte(SPACE_LOCK).where(
-            sa.select(SPACE_LOCK.c.held).scalar_subquery() == 1)
-    return stmt
+    return after_space_lock(stmt) if locking else stmt
 
 
 def _save(item: ReviewItem, columns: tuple[str, ...], **values: Any) -> None:
@@ -345,6 +342,7 @@ def _save(item: ReviewItem, columns: tuple[str, ...], **values: Any) -> None:
         set_committed_value(item, name, value)
 
 
+@together()
 def check_claim(item: ReviewItem, moderator: Moderator, *, version: int | None) -> ReviewItem:
     """Claim an item so that others see someone is on it. Logged, audited, queue.changed.
     Claiming an item one already holds changes nothing."""
@@ -359,6 +357,7 @@ def check_claim(item: ReviewItem, moderator: Moderator, *, version: int | None) 
     return item
 
 
+@together()
 def check_unclaim(item: ReviewItem, moderator: Moderator, *, version: int | None) -> ReviewItem:
     """Give an item back to the queue."""
     _require_open(item, moderator, version)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from community.errors import Invalid
 from community.extensions import db
-from community.forums.models import Post, PostState
+from community.forums.models import Post, PostState, Thread
 from community.moderation import detection
 from community.moderation.models import (
     Rank,
@@ -51,10 +51,13 @@ _STAMP_SPACE = sa.select(*_STAMP_COLUMNS).where(
 _STAMP_SITE = sa.select(*_STAMP_COLUMNS).where(_ww.c.space_id.is_(None))
 _STAMPS = "moderation_rule_stamps"
 _MATCHERS = "moderation_rule_matchers"
-# A space's stamp (bind parameter `space_id`) for a caller that reads it in a statement
-# of its own, together with other things (the posting path), and hands the row's three
-# columns to `remember_rules_stamp`: one round trip instead of two.
-RULES_STAMP = _STAMP_SPACE.subquery("rules_stamp")
+# The stamp of a thread's space (bind parameter `thread_id`) for a caller that reads it
+# in a statement of its own, together with other things (the posting path), and hands
+# the row's three columns to `remember_rules_stamp`: one round trip instead of two.
+RULES_STAMP = sa.select(*_STAMP_COLUMNS).where(sa.or_(
+    _ww.c.space_id.is_(None),
+    _ww.c.space_id == sa.select(Thread.space_id).where(
+        Thread.id == sa.bindparam("thread_id")).scalar_subquery())).subquery("rules_stamp")
 
 
 def _stamp(session: Session, space_id: int | None) -> tuple[object, ...]:
@@ -114,7 +117,7 @@ def screen_new_post(space: Space, membership: Membership, source: str
     Facilitators' posts are never held or blocked. Raises Invalid (code
     `blocked_by_rule`, on the field `body`) naming the rule when a `block` watched word
     matches; nothing is stored then. Returns the state and the messages shown to the
-    author; remembers the reasons for the review item opened when the post is flushed.
+    author; remembers the reasons for the review item opened once the post is stored.
     """
     if membership.is_facilitator:
         return PostState.PUBLISHED, []
@@ -206,11 +209,22 @@ def _fit(messages: list[str], limit: int = 480) -> list[str]:
 
 # --- session hooks ----------------------------------------------------------------------
 
+def prepare_new_post(session: Session, post: Post) -> None:
+    """A new post about to be stored (forums' `do_create_post`): censor its HTML, and
+    note it for the review item screening asked for, opened before the commit."""
+    if post.body_html:
+        matcher = rules_matcher(session, post.space_id, WatchedAction.CENSOR)
+        post.body_html = censor_html(post.body_html, matcher)
+    decision = session.info.get(_DECISIONS, {}).pop((post.author_id, post.source), None)
+    if decision is not None:
+        session.info.setdefault(_INSERTED, []).append((post, decision))
+
+
 @sa.event.listens_for(Session, "before_flush")
 def _censor(session: Session, _context: Any, _instances: Any) -> None:
-    """Censor the HTML of posts about to be written."""
-    posts = [o for o in (*session.new, *session.dirty) if isinstance(o, Post)
-             and (o in session.new or sa.inspect(o).attrs.body_html.history.has_changes())]
+    """Censor the HTML of edited posts about to be written."""
+    posts = [o for o in session.dirty if isinstance(o, Post)
+             and sa.inspect(o).attrs.body_html.history.has_changes()]
     if not posts:
         return
     with session.no_autoflush:
@@ -220,8 +234,7 @@ def _censor(session: Session, _context: Any, _instances: Any) -> None:
                 censored = censor_html(post.body_html, matcher)
                 if censored != post.body_html:
                     post.body_html = censored
-                    if post in session.dirty:
-                        _censor_history(session, post.space_id, f"post:{post.id}", matcher)
+                    _censor_history(session, post.space_id, f"post:{post.id}", matcher)
 
 
 def _censor_payload(session: Session, space_id: int, subject: str | None,
@@ -256,18 +269,6 @@ def _censor_history(session: Session, space_id: int, subject: str, matcher: Matc
             if censored != inner["body_html"]:
                 connection.execute(table.update().where(table.c.id == event_id).values(
                     data={**data, "post": {**inner, "body_html": censored}}))
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _remember_inserted(session: Session, _context: Any) -> None:
-    decisions = session.info.get(_DECISIONS)
-    if not decisions:
-        return
-    for obj in session.new:
-        if isinstance(obj, Post):
-            decision = decisions.pop((obj.author_id, obj.source), None)
-            if decision is not None:
-                session.info.setdefault(_INSERTED, []).append((obj, decision))
 
 
 def _open_items(session: Session) -> None:

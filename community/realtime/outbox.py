@@ -12,24 +12,25 @@ post text there, `add_payload_filter`).
 from __future__ import annotations
 
 import collections
-import contextlib
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
+from community import appendonly
 from community.database import utcnow
 from community.extensions import db
 from community.realtime.models import Event
 
+_Statement = TypeVar("_Statement", sa.Select[Any], sa.Update)
 Publisher = Callable[[list[dict[str, Any]]], None]
 # (session, space_id, subject, payload) -> the payload to store
 PayloadFilter = Callable[[Session, int, str | None, dict[str, Any]], dict[str, Any]]
 
 _PENDING = "outbox_pending"
-_BATCH = "outbox_batch"
 _publishers: list[Publisher] = []
 _payload_filters: list[PayloadFilter] = []
 # The last events handed on, for the future publisher and for tests.
@@ -63,49 +64,55 @@ def record_event(space_id: int, type: str, data: dict[str, Any], *,
                  audiences: Iterable[str], subject: str | None = None) -> list[Event]:
     """Store one event row per audience in the current transaction, at once (ids in
     the order given). Returns the stored rows, detached: there is nothing left to
-    flush. Inside `together()` the rows are stored when the block ends, and nothing is
-    returned. Not idempotent."""
+    flush. Inside `together()` (community/appendonly.py) the rows are stored when the
+    block ends, with the other append-only rows, and nothing is returned. Not
+    idempotent."""
     session = db.session()
     _serialize_per_space(session, space_id)
-    data = _filtered(session, space_id, subject, data)
-    created_at = utcnow()
-    values = [{"space_id": space_id, "type": type, "audience": audience, "subject": subject,
-               "data": data, "created_at": created_at} for audience in audiences]
-    batch = session.info.get(_BATCH)
-    if batch is not None:
-        batch.extend(values)
+    values = event_rows(space_id, type, data, audiences=audiences, subject=subject)
+    if appendonly.batching():
+        for row in values:
+            appendonly.append(_events, row, on_id=functools.partial(_noted, row))
         return []
     return _store(session, values)
 
 
-@contextlib.contextmanager
-def together() -> Iterator[None]:
-    """The events recorded in the block are stored in one INSERT as it ends, in the
-    order recorded: an action that records three events makes one round trip, not
-    three. Nothing is stored if the block raises (its transaction is rolled back)."""
-    session = db.session()
-    if _BATCH in session.info:  # inside another block: that one stores them
-        yield
-        return
-    session.info[_BATCH] = batch = []
-    try:
-        yield
-    finally:
-        session.info.pop(_BATCH, None)
-    _store(session, batch)
+def event_rows(space_id: int, type: str, data: dict[str, Any], *,
+               audiences: Iterable[str], subject: str | None = None) -> list[dict[str, Any]]:
+    """The rows `record_event` would store (payload filtered), for an action that
+    inserts them within a statement of its own, which must also take the space's event
+    lock (`take_space_lock_in_statement`) before it inserts them. It then hands the new
+    ids to `stored`, so that they are published after the commit."""
+    data = _filtered(db.session(), space_id, subject, data)
+    created_at = utcnow()
+    return [{"space_id": space_id, "type": type, "audience": audience, "subject": subject,
+             "data": data, "created_at": created_at} for audience in audiences]
+
+
+# The events recorded in the block are stored as it ends, with the other append-only
+# rows (audit, moderation log) of the block: on PostgreSQL in one statement.
+together = appendonly.together
 
 
 def _store(session: Session, values: list[dict[str, Any]]) -> list[Event]:
     if not values:
         return []
     ids = session.connection().execute(_INSERT, values).scalars().all()
-    pending = session.info.setdefault(_PENDING, [])
-    rows = []
+    stored(values, ids)
+    return [Event(id=event_id, **row) for event_id, row in zip(ids, values, strict=True)]
+
+
+def stored(values: list[dict[str, Any]], ids: list[int]) -> None:
+    """Note rows of `event_rows`, inserted with these ids, for publishing after the
+    commit."""
     for event_id, row in zip(ids, values, strict=True):
-        pending.append({"id": event_id, "space_id": row["space_id"], "type": row["type"],
-                        "audience": row["audience"], "data": row["data"]})
-        rows.append(Event(id=event_id, **row))
-    return rows
+        _noted(row, event_id)
+
+
+def _noted(row: dict[str, Any], event_id: int) -> None:
+    db.session().info.setdefault(_PENDING, []).append({
+        "id": event_id, "space_id": row["space_id"], "type": row["type"],
+        "audience": row["audience"], "data": row["data"]})
 
 
 def rewrite_subject(space_id: int, subject: str, data: dict[str, Any],
@@ -148,6 +155,13 @@ def _serialize_per_space(session: Session, space_id: int) -> None:
 _LOCK = sa.text("SELECT 1 AS held FROM pg_advisory_xact_lock(7243, :lock_space_id)"
                 ).bindparams(sa.bindparam("lock_space_id", type_=sa.Integer))
 SPACE_LOCK = _LOCK.columns(held=sa.Integer).cte("space_event_lock")
+
+
+def after_space_lock(stmt: _Statement) -> _Statement:
+    """`stmt` made to take the space's event lock (`SPACE_LOCK`, `lock_space_id`) before
+    it writes or returns a row: a scalar subquery in its WHERE, evaluated first."""
+    return stmt.add_cte(SPACE_LOCK).where(  # type: ignore[return-value]
+        sa.select(SPACE_LOCK.c.held).scalar_subquery() == 1)
 
 
 def take_space_lock_in_statement(space_id: int) -> bool:

@@ -625,6 +625,102 @@ def test_a_reply_updates_the_thread_counters_in_the_database_and_in_the_session(
     assert events(space, "post.created")[-1].subject == f"post:{post.id}"
 
 
+def test_a_reply_checks_the_thread_and_membership_as_they_are_now(
+        app, space, member, other_member, thread):
+    """A caller may hand the reply objects that an earlier commit expired (a long-lived
+    worker, the CLI): the reply reads them afresh with its checks, so a thread locked
+    meanwhile by another worker refuses it, and nothing is written."""
+    from community.errors import Forbidden
+    from community.forums import actions
+    from community.spaces.queries import get_membership
+
+    membership = get_membership(other_member, space.id)
+    db.session.execute(sa.update(Thread).where(Thread.id == thread.id)  # another worker
+                       .values(locked=True).execution_options(synchronize_session=False))
+    assert thread.locked is False
+    db.session.commit()  # expires thread and membership
+    before = (count(Post), count(Event))
+    try:
+        actions.check_create_post(thread, membership, body="Sneaking in")
+    except Forbidden as refused:
+        assert refused.code == "thread_locked"
+    else:
+        raise AssertionError("a reply to a thread locked meanwhile was accepted")
+    db.session.rollback()
+    assert thread.locked is True
+    assert (count(Post), count(Event)) == before
+
+
+def test_a_reply_waits_for_the_space_before_it_locks_the_thread_or_takes_an_event_id(
+        app, space, member, other_member, thread):
+    """Writers of a space take its event lock first (PostgreSQL: an advisory lock; the
+    reply's writes are one statement), so that event ids commit in order and no writer
+    holds the thread row while it waits for the space: a reply made while another
+    transaction of the space is open waits, having locked nothing and taken no id,
+    and goes through once that one commits. On SQLite the other transaction holds the
+    database's write lock: the reply waits for it."""
+    import threading
+    import time
+
+    from community.forums import actions
+    from community.spaces.models import Membership
+    from community.spaces.queries import get_membership
+
+    thread_id, membership_id = thread.id, get_membership(other_member, space.id).id
+    last_event_id = db.session.scalar(sa.select(sa.func.max(Event.id)))
+    db.session.commit()  # the test's own session holds nothing from here on
+    postgres = db.engine.dialect.name == "postgresql"
+    holder = db.engine.connect()
+    holder.exec_driver_sql("SELECT 1")  # begins: on SQLite, BEGIN IMMEDIATE (database.py)
+    if postgres:
+        holder.execute(sa.text("SELECT pg_advisory_xact_lock(7243, :space)"),
+                       {"space": space.id})
+    outcome: list[object] = []
+
+    def post_reply() -> None:
+        with app.app_context():
+            try:
+                post = actions.check_create_post(
+                    db.session.get(Thread, thread_id), db.session.get(Membership, membership_id),
+                    body="Waiting my turn")
+                db.session.commit()
+                outcome.append(post.id)
+            except Exception as error:  # reported by the assertion below
+                outcome.append(error)
+            finally:
+                db.session.remove()
+
+    worker = threading.Thread(target=post_reply)
+    worker.start()
+    try:
+        if postgres:
+            with db.engine.connect() as observer:
+                deadline = time.monotonic() + 10
+                while not observer.scalar(sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND classid = 7243 AND objid = :space AND NOT granted"),
+                        {"space": space.id}):
+                    assert time.monotonic() < deadline, "the reply never waited"
+                    time.sleep(0.02)
+                observer.execute(sa.text(  # the thread row is free while it waits
+                    "SELECT id FROM threads WHERE id = :id FOR UPDATE NOWAIT"),
+                    {"id": thread_id})
+                assert observer.scalar(sa.text(
+                    "SELECT last_value FROM events_id_seq")) == last_event_id
+                observer.rollback()
+        else:
+            time.sleep(0.3)
+        assert worker.is_alive() and not outcome, "the reply did not wait"
+    finally:
+        holder.commit()
+        holder.close()
+        worker.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], int), outcome
+    db.session.expire_all()
+    assert db.session.get(Thread, thread_id).post_count == 2
+    assert [e.subject for e in events(space, "post.created")][-1] == f"post:{outcome[0]}"
+
+
 def test_a_post_that_may_mention_someone_is_rendered_once_with_the_links(
         space, member, other_member, thread, monkeypatch):
     from community import text
