@@ -5,11 +5,9 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-import sqlalchemy as sa
-
+from community import appendonly
 from community.admin.models import AuditEntry
 from community.database import utcnow
-from community.extensions import db
 
 
 class AuditAction(enum.StrEnum):
@@ -61,15 +59,15 @@ class AuditAction(enum.StrEnum):
     SPACE_ARCHIVE = "space:archive"
 
 
-# Core, built once: nothing reads an audit row back in the transaction that writes it,
-# and the unit of work's flush of the object cost several times this INSERT.
-_INSERT = sa.insert(AuditEntry.__table__)
+# Core rather than the unit of work (whose flush of the object cost several times the
+# INSERT): nothing reads an audit row back in the transaction that writes it.
+_TABLE = AuditEntry.__table__
 
 
 def record(action: AuditAction, *, actor_id: int | None, target_type: str,
            target_id: int | None, space_id: int | None = None, **data: Any) -> None:
-    """Write an audit row in the current transaction, at once (it commits or rolls back
-    with the change it records)."""
-    db.session.connection().execute(_INSERT, {
+    """Write an audit row in the current transaction (it commits or rolls back with the
+    change it records): at once, or at the end of `appendonly.together`."""
+    appendonly.append(_TABLE, {
         "actor_id": actor_id, "action": str(action), "target_type": target_type,
         "target_id": target_id, "space_id": space_id, "data": data, "created_at": utcnow()})
