@@ -120,6 +120,7 @@ def rewrite_subject(space_id: int, subject: str, data: dict[str, Any],
     """Replace the payload of earlier events about `subject` (e.g. after an edit or a
     removal), so that replay never hands out text that is no longer shown."""
     session = db.session()
+    _serialize_per_space(session, space_id)  # before the rows, as record_event does
     data = _filtered(session, space_id, subject, data)
     session.execute(sa.update(Event).where(
         Event.space_id == space_id, Event.subject == subject,
@@ -145,9 +146,31 @@ def _serialize_per_space(session: Session, space_id: int) -> None:
         return
     locked = session.info.setdefault("outbox_locked_spaces", set())
     if space_id not in locked:
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(7243, :space_id)"),
-                        {"space_id": space_id})
+        # Through the connection: a session statement would flush first, writing rows
+        # before the lock (`_lock_spaces_before_writing` covers flushes on their own).
+        session.connection().execute(_LOCK_NOW, {"space_id": space_id})
         locked.add(space_id)
+
+
+_LOCK_NOW = sa.text("SELECT pg_advisory_xact_lock(7243, :space_id)")
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _lock_spaces_before_writing(session: Session, _context: Any, _instances: Any) -> None:
+    """On PostgreSQL, take the event lock of every space whose rows the flush changes or
+    deletes (a thread, a post, a review item...) before it writes them.
+
+    Posting and the queue's decisions take a space's lock first and then write its
+    rows. An action that changed a row through the unit of work first (an edit, a pin)
+    and took the lock only when recording its event could hold the row while waiting
+    for the lock held by one of those, which waits for the row: a deadlock. Spaces in id
+    order, so that two flushes never take two spaces' locks in opposite orders.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    spaces = {getattr(obj, "space_id", None) for obj in (*session.dirty, *session.deleted)}
+    for space_id in sorted(s for s in spaces if isinstance(s, int)):
+        _serialize_per_space(session, space_id)
 
 
 # The lock of `_serialize_per_space` as a CTE whose space is the bind parameter

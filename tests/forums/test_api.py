@@ -24,7 +24,7 @@ from community.realtime.models import Event
 from community.spaces.models import ModerationPolicy
 from community.spaces.queries import get_membership
 from tests import factories
-from tests.forums.conftest import hold, reply, start_thread
+from tests.forums.conftest import hold, reply, start_thread, write_while_the_space_is_busy
 
 
 def count(model) -> int:  # type: ignore[no-untyped-def]
@@ -653,72 +653,47 @@ def test_a_reply_checks_the_thread_and_membership_as_they_are_now(
 
 def test_a_reply_waits_for_the_space_before_it_locks_the_thread_or_takes_an_event_id(
         app, space, member, other_member, thread):
-    """Writers of a space take its event lock first (PostgreSQL: an advisory lock; the
-    reply's writes are one statement), so that event ids commit in order and no writer
-    holds the thread row while it waits for the space: a reply made while another
-    transaction of the space is open waits, having locked nothing and taken no id,
-    and goes through once that one commits. On SQLite the other transaction holds the
-    database's write lock: the reply waits for it."""
-    import threading
-    import time
-
+    """A reply's writes are one statement on PostgreSQL; the space's event lock in it
+    comes before the thread row and the event ids (which then commit in order)."""
     from community.forums import actions
     from community.spaces.models import Membership
-    from community.spaces.queries import get_membership
 
     thread_id, membership_id = thread.id, get_membership(other_member, space.id).id
-    last_event_id = db.session.scalar(sa.select(sa.func.max(Event.id)))
-    db.session.commit()  # the test's own session holds nothing from here on
-    postgres = db.engine.dialect.name == "postgresql"
-    holder = db.engine.connect()
-    holder.exec_driver_sql("SELECT 1")  # begins: on SQLite, BEGIN IMMEDIATE (database.py)
-    if postgres:
-        holder.execute(sa.text("SELECT pg_advisory_xact_lock(7243, :space)"),
-                       {"space": space.id})
-    outcome: list[object] = []
-
-    def post_reply() -> None:
-        with app.app_context():
-            try:
-                post = actions.check_create_post(
-                    db.session.get(Thread, thread_id), db.session.get(Membership, membership_id),
-                    body="Waiting my turn")
-                db.session.commit()
-                outcome.append(post.id)
-            except Exception as error:  # reported by the assertion below
-                outcome.append(error)
-            finally:
-                db.session.remove()
-
-    worker = threading.Thread(target=post_reply)
-    worker.start()
-    try:
-        if postgres:
-            with db.engine.connect() as observer:
-                deadline = time.monotonic() + 10
-                while not observer.scalar(sa.text(
-                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                        "AND classid = 7243 AND objid = :space AND NOT granted"),
-                        {"space": space.id}):
-                    assert time.monotonic() < deadline, "the reply never waited"
-                    time.sleep(0.02)
-                observer.execute(sa.text(  # the thread row is free while it waits
-                    "SELECT id FROM threads WHERE id = :id FOR UPDATE NOWAIT"),
-                    {"id": thread_id})
-                assert observer.scalar(sa.text(
-                    "SELECT last_value FROM events_id_seq")) == last_event_id
-                observer.rollback()
-        else:
-            time.sleep(0.3)
-        assert worker.is_alive() and not outcome, "the reply did not wait"
-    finally:
-        holder.commit()
-        holder.close()
-        worker.join(30)
-    assert len(outcome) == 1 and isinstance(outcome[0], int), outcome
-    db.session.expire_all()
+    post_id = write_while_the_space_is_busy(app, space.id, lambda: actions.check_create_post(
+        db.session.get(Thread, thread_id), db.session.get(Membership, membership_id),
+        body="Waiting my turn").id, rows=(("threads", thread_id),))
     assert db.session.get(Thread, thread_id).post_count == 2
-    assert [e.subject for e in events(space, "post.created")][-1] == f"post:{outcome[0]}"
+    assert [e.subject for e in events(space, "post.created")][-1] == f"post:{post_id}"
+
+
+def test_pinning_a_thread_waits_for_the_space_before_it_locks_the_thread_row(
+        app, space, facilitator, thread):
+    """A facilitator's pin used to lock the thread row and then wait for the space's
+    event lock, while a reply holding the lock waited for the row: a deadlock."""
+    from community.forums import actions
+    from community.spaces.models import Membership
+
+    thread_id, membership_id = thread.id, get_membership(facilitator, space.id).id
+    write_while_the_space_is_busy(app, space.id, lambda: actions.check_update_thread(
+        db.session.get(Thread, thread_id), db.session.get(Membership, membership_id),
+        pinned=True).id, rows=(("threads", thread_id),))
+    assert db.session.get(Thread, thread_id).pinned is True
+    assert events(space, "thread.updated")[-1].data["thread"]["pinned"] is True
+
+
+def test_an_edit_waits_for_the_space_before_it_locks_the_post_row(
+        app, space, other_member, thread):
+    """An author's edit against a facilitator's approval or removal of the same post
+    (which hold the space's lock, then write the post): the edit waits first."""
+    from community.forums import actions
+    from community.spaces.models import Membership
+
+    post = reply(thread, other_member, "First draft")
+    post_id, membership_id = post.id, get_membership(other_member, space.id).id
+    write_while_the_space_is_busy(app, space.id, lambda: actions.check_edit_post(
+        db.session.get(Post, post_id), db.session.get(Membership, membership_id),
+        body="Second draft").id, rows=(("posts", post_id),))
+    assert db.session.get(Post, post_id).source == "Second draft"
 
 
 def test_a_post_that_may_mention_someone_is_rendered_once_with_the_links(
