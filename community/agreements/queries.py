@@ -45,42 +45,57 @@ def get_acceptance(user: User, agreement: Agreement) -> Acceptance | None:
 
 def _newest_id(scope: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
     return (sa.select(Agreement.id).where(scope).order_by(Agreement.version.desc()).limit(1)
-            .scalar_subquery())
+            .correlate_except(Agreement).scalar_subquery())
 
 
-def _gate(with_space: bool) -> sa.Select[tuple[int, int | None, bool]]:
-    newest = [_newest_id(_scope(None))]
-    if with_space:
-        newest.append(_newest_id(Agreement.space_id == sa.bindparam("space_id")))
-    accepted = sa.exists().where(Acceptance.agreement_id == Agreement.id,
-                                 Acceptance.user_id == sa.bindparam("user_id"))
-    return sa.select(Agreement.id, Agreement.space_id, accepted).where(Agreement.id.in_(newest))
+def gate_columns(space_id: sa.ColumnElement[int] | None, user_id: sa.ColumnElement[int]
+                 ) -> list[sa.Label[int | None]]:
+    """The gate as two columns, for the gate's own statement and for a statement that
+    reads it together with other things (a queue action's item): the id of the current
+    site agreement and of the current agreement of the space `space_id` (a column or a
+    bind parameter; None: no space), each NULL unless published and not accepted by
+    `user_id`."""
+    scopes = [("unaccepted_site_agreement", Agreement.space_id.is_(None))]
+    if space_id is not None:
+        scopes.append(("unaccepted_space_agreement", Agreement.space_id == space_id))
+    columns = []
+    for name, scope in scopes:
+        accepted = sa.exists().where(Acceptance.agreement_id == Agreement.id,
+                                     Acceptance.user_id == user_id)
+        columns.append(sa.select(Agreement.id).where(Agreement.id == _newest_id(scope), ~accepted)
+                       .correlate_except(Agreement, Acceptance).scalar_subquery().label(name))
+    return columns
 
 
 # The gate's statement is built once (with and without a space): building it and its cache
 # key on every request cost more than running it.
-_GATE = {False: _gate(False), True: _gate(True)}
+_GATE = {with_space: sa.select(*gate_columns(
+    sa.bindparam("space_id", type_=sa.Integer) if with_space else None,
+    sa.bindparam("user_id", type_=sa.Integer))) for with_space in (False, True)}
 
 
-def missing_agreement(user: User, space: Space | None) -> Agreement | None:
+def missing_agreement(user: User, space: Space | None, *,
+                      unaccepted: tuple[int | None, ...] | None = None) -> Agreement | None:
     """The first current agreement (site, then space) the user has not accepted.
 
-    One query: it runs on every request for a space's content, so the two "newest
-    version" look-ups and the two acceptance checks are folded together. It reads ids
-    only; the agreement itself is loaded only when one is missing.
+    One query of ids (`gate_columns`): it runs on every request for a space's content.
+    `unaccepted`: those columns when already read with something else. The agreement
+    itself is loaded only when one is missing.
     """
-    params = {"user_id": user.id} if space is None else {"user_id": user.id,
-                                                          "space_id": space.id}
-    rows = db.session.execute(_GATE[space is not None], params).all()
-    # The site agreement comes first: a space's agreement is read after the site's.
-    unaccepted = sorted((space_id is not None, agreement_id)
-                        for agreement_id, space_id, ok in rows if not ok)
-    return db.session.get(Agreement, unaccepted[0][1]) if unaccepted else None
+    if unaccepted is None:
+        params = {"user_id": user.id} if space is None else {"user_id": user.id,
+                                                              "space_id": space.id}
+        unaccepted = tuple(db.session.execute(_GATE[space is not None], params).one())
+    first = next((agreement_id for agreement_id in unaccepted if agreement_id is not None),
+                 None)
+    return db.session.get(Agreement, first) if first is not None else None
 
 
-def require_accepted(user: User, space: Space | None) -> None:
-    """The gate: raise AgreementRequired unless the current site and space versions are accepted."""
-    missing = missing_agreement(user, space)
+def require_accepted(user: User, space: Space | None, *,
+                     unaccepted: tuple[int | None, ...] | None = None) -> None:
+    """The gate: raise AgreementRequired unless the current site and space versions are
+    accepted (`unaccepted`: `gate_columns` read with something else)."""
+    missing = missing_agreement(user, space, unaccepted=unaccepted)
     if missing is None:
         return
     if missing.space_id is None:

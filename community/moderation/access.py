@@ -38,14 +38,16 @@ class Moderator:
 
 
 def access_review_space(user: User, space_id: int, *,
-                        membership: Membership | object | None = UNREAD) -> Moderator:
-    """The caller as a reviewer of the space: 404 outside it, 403 for its members."""
+                        membership: Membership | object | None = UNREAD,
+                        unaccepted: tuple[int | None, ...] | None = None) -> Moderator:
+    """The caller as a reviewer of the space: 404 outside it, 403 for its members.
+    `membership` and `unaccepted` (the agreement gate's columns): when already read."""
     if not user.is_authenticated:
         raise Unauthorized()
     space, membership = access_space_by_id(user, space_id, Permission.REVIEW,
                                            membership=membership)
-    if membership is not None:
-        require_accepted(user, space)  # the queue shows the space's content
+    if membership is not None:  # the queue shows the space's content
+        require_accepted(user, space, unaccepted=unaccepted)
     return Moderator(user, space, membership)
 
 
@@ -56,19 +58,22 @@ def access_review_item_by_id(user: User, item_id: int, *, for_update: bool = Fal
     if not user.is_authenticated:
         raise Unauthorized()
     own: Membership | object | None = UNREAD
+    unaccepted = None
     if for_update:
         # the post, thread and author the action reads, and the caller's membership,
         # come in the same query; only the item's row is locked (the others are on the
         # nullable side of outer joins)
         row = db.session.execute(queries.ITEM_FOR_UPDATE, {
             "item_id": item_id, "user_id": user.id}).unique().one_or_none()
-        item, own = row if row is not None else (None, None)
+        item, own, *gate = row if row is not None else (None, None)
+        unaccepted = tuple(gate)
     else:
         item = db.session.get(ReviewItem, item_id)
     if item is None:
         raise NotFound()
     try:
-        moderator = access_review_space(user, item.space_id, membership=own)
+        moderator = access_review_space(user, item.space_id, membership=own,
+                                        unaccepted=unaccepted)
     except Forbidden:
         raise NotFound() from None
     return item, moderator

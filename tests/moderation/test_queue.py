@@ -72,6 +72,34 @@ def test_approving_publishes_the_held_post_and_tells_the_author(
     assert held.id in [p["id"] for p in listing["items"]]
 
 
+@pytest.mark.parametrize("scope", ["space", "site"])
+def test_a_facilitator_accepts_a_new_agreement_version_before_acting_on_the_queue(
+        scope, space, held, facilitator, as_user):
+    """The queue shows the space's content, so a new version of the space's or the
+    site's agreement stops its facilitators' actions (428, nothing changed) until they
+    accept it (the gate is read with the item)."""
+    from community.spaces.models import Acceptance
+
+    item = item_of(held)
+    agreement = factories.make_agreement(space=space if scope == "space" else None,
+                                         title="Version two")
+    claim = as_user(facilitator).post(f"/api/v1/queue/{item.id}/claim",
+                                      json={"version": item.version})
+    assert claim.status_code == HTTPStatus.PRECONDITION_REQUIRED
+    expected = (f"/api/v1/spaces/{space.id}/agreement" if scope == "space"
+                else "/api/v1/agreements/site")
+    assert claim.get_json()["error"]["agreement_url"].endswith(expected)
+    db.session.expire_all()
+    assert item_of(held).claimed_by_id is None and log_actions(item_id=item.id) == ["hold"]
+
+    db.session.add(Acceptance(user_id=facilitator.id, agreement_id=agreement.id))
+    db.session.commit()
+    claim = as_user(facilitator).post(f"/api/v1/queue/{item.id}/claim",
+                                      json={"version": item.version})
+    assert claim.status_code == HTTPStatus.OK
+    assert log_actions(item_id=item.id) == ["hold", "claim"]
+
+
 def test_edit_and_approve_keeps_the_earlier_text_as_a_revision(held, facilitator, as_user):
     item = item_of(held)
     response = as_user(facilitator).post(f"/api/v1/queue/{item.id}/approve", json={
