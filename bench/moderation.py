@@ -31,25 +31,32 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "# Moderation benchmarks"
 SPACES, ITEMS, WORDS = 200, 50_000, 200
 NOTES = """
-**Status (2026-12-06, the figures above): every target met on SQLite; on PostgreSQL the
-queue pages (13-17 ms, target 30) and screening (0.46 ms, target 1) are met, claim +
-resolve is not: 10.6-11.3 ms over six quiet runs after this session's changes (target 10
-ms; 11.8-13.6 before them).** This session's machine (kernel build fc-v1300; fc-v769 on
-2026-11-22) runs the same Python ~1.3-1.5x slower: the forum benchmark's commit from
-before the 2026-11-22 round, run here, costs 3.03 ms of CPU per post on SQLite against
-2.29 ms measured then. On 2026-11-22's machine, quiet, the code before this session's
-changes measured claim + resolve 4.3 ms on SQLite and 5.4 ms on PostgreSQL and queue
-pages 6-9 ms. Where PostgreSQL's claim + resolve goes now (cProfile, CPU time): request
-handling around the views (Flask, Flask-Login, flask-smorest) about a third; fetching
-and authorizing the item about 30 % (one locking query for the item with its post,
-thread and author, the space gate, the agreement gate); the actions a quarter; psycopg
-building result descriptions ~6 %; each statement costs ~0.5 ms in all. This session:
-approve / reject / remove store their events in one INSERT (`outbox.together`), and the
-item's locking query also reads the caller's membership of its space (handed to the
-space gate): claim 8 -> 7 statements, approve 14 -> 10. Tried and dropped: reading the
-watched-words stamp in the same query (three correlated subqueries, SQLite has no
-LATERAL) cost as much as the round trip it saved. Earlier rounds' figures (18-76 ms)
-were taken while other engineers' test suites kept the 2 cores at load 5-12.
+**Status (2026-12-06 second session, kernel build fc-v1252): every target met on
+SQLite; on PostgreSQL the queue pages (14-19 ms, target 30) and screening (0.5 ms,
+target 1) are met; claim + resolve is at its line: 9.1 ms in the machine's faster hour
+(01:55 UTC, two runs 9.11 / 9.13), 10.0-11.9 ms in its slower hours (02:05-02:30,
+when the same code's queue page took 16-19 ms instead of 13.6 and the forum
+benchmark's SQLite thread page 12.5 ms instead of 9.4: the machine, not the code,
+slowed by a quarter).** At the start of the session, at the fast speed, the code before
+this session measured 10.06 ms (target 10). This session, in statements per request on
+PostgreSQL: claim 7 -> 4, approve 10 -> 7 (each with its BEGIN and COMMIT):
+
+- the audit row, the moderation-log row and the events of a queue action are written
+  together at its end, one statement with a CTE per table (`community/appendonly.py`;
+  claim and unclaim now batch them too): claim + resolve 10.06 -> 9.1 ms;
+- the agreement gate is read with the item: the gate is now two columns
+  (`agreements.queries.gate_columns`) that both the gate's own statement and the item's
+  locking query select, so there is still one definition of it.
+
+Where the time goes (cProfile, CPU): request handling around the views (Flask,
+Flask-Login, flask-smorest, the test client) about a third; fetching and authorizing the
+item a quarter; the actions a quarter; psycopg building result descriptions ~6 %. Left:
+approve's thread counter, item and post UPDATEs could be one statement (-2 round trips,
+~0.5 ms); the watched-words stamp that censoring an approved post's payload reads could
+come with the item (tried in the earlier session as three correlated subqueries: no
+gain). The earlier session's figures, on a slower machine (fc-v1300): 10.6-11.3 ms.
+Earlier rounds' figures (18-76 ms) were taken while other engineers' test suites kept
+the 2 cores at load 5-12.
 
 What changed for speed, in order:
 
@@ -72,14 +79,12 @@ What changed for speed, in order:
   resolve: 8.1-8.6 -> 5.8-6.2 ms wall (call counts per claim + resolve 22,430 ->
   16,783); SQLite 5.8-6.2 -> 4.2-4.3 ms.
 
-Statements now (PostgreSQL): claim 7 (user, item with its lock and the caller's
-membership, agreement gate, item UPDATE with the space lock, log row, audit row, event),
-approve 10 (the same first four, thread counter, rules stamp, log row, audit row, the
-events in one INSERT, post UPDATE), each request with its BEGIN and COMMIT. Left, the
-next steps for PostgreSQL: the agreement gate could come with the item too (it is the
-same gate every content request runs, so folding it in means a second copy of it).
-The item's post, thread and author are read by every action because the answer is the
-item as the queue shows it.
+Statements now (PostgreSQL): claim 4 (user; item with its lock, the caller's membership
+and the agreement gate's columns; item UPDATE with the space lock; log, audit and event
+rows in one statement), approve 7 (the same first three, thread counter, rules stamp,
+the appended rows, post UPDATE), each request with its BEGIN and COMMIT. The item's
+post, thread and author are read by every action because the answer is the item as the
+queue shows it.
 
 Query plans (EXPLAIN on both backends): queue pages use `ix_review_items_site_queue`
 and `ix_review_items_queue` as covering / index-only scans (0.05 ms on PostgreSQL); the
