@@ -207,8 +207,6 @@ def _fit(messages: list[str], limit: int = 480) -> list[str]:
     return kept or [messages[0][:limit]]
 
 
-# --- session hooks ----------------------------------------------------------------------
-
 def prepare_new_post(session: Session, post: Post) -> None:
     """A new post about to be stored (forums' `do_create_post`): censor its HTML, and
     note it for the review item screening asked for, opened before the commit."""
@@ -219,6 +217,8 @@ def prepare_new_post(session: Session, post: Post) -> None:
     if decision is not None:
         session.info.setdefault(_INSERTED, []).append((post, decision))
 
+
+# --- session hooks ----------------------------------------------------------------------
 
 @sa.event.listens_for(Session, "before_flush")
 def _censor(session: Session, _context: Any, _instances: Any) -> None:
