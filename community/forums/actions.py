@@ -301,19 +301,41 @@ def _post_created(post: Post) -> list[dict[str, Any]]:
                       audiences=_post_audiences(post, post.state), subject=f"post:{post.id}")
 
 
-def count_post(post: Post, change: int) -> None:
+def publish_post(post: Post) -> None:
+    """Publish a held or rejected post (moderation's approval) and count it into its
+    thread: on PostgreSQL in the counter's statement, after the space's event lock and
+    the thread row. The post gets its new state as if loaded: nothing is left for the
+    unit of work to write."""
+    published_at = post.published_at or utcnow()
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    if not postgres:
+        connection.execute(statements.PUBLISH, {"counted_post_id": post.id,
+                                                "counted_published_at": published_at})
+    count_post(post, +1, published_at=published_at if postgres else None)
+    for name, value in (("state", PostState.PUBLISHED), ("state_reason", None),
+                        ("published_at", published_at)):
+        set_committed_value(post, name, value)
+
+
+def count_post(post: Post, change: int, *, published_at: datetime | None = None) -> None:
     """Count a post into (+1) or out of (-1) its thread's published posts, a later post
     published becoming the thread's last one: one UPDATE computed from the row as it is,
     not from the thread as read earlier (another worker may have changed it since). The
     thread object gets the new values as if loaded. On PostgreSQL the statement takes
     the space's event lock first if the transaction does not hold it yet, so the thread
-    row is always locked after it, in the order posting takes them (no deadlock)."""
+    row is always locked after it, in the order posting takes them (no deadlock).
+    `published_at` (PostgreSQL, from `publish_post`): the statement also publishes the
+    post."""
     thread = post.thread
-    params: dict[str, Any] = {"thread_id": thread.id, "lock_space_id": thread.space_id}
+    params: dict[str, Any] = {"counted_thread_id": thread.id,
+                              "lock_space_id": thread.space_id,
+                              "counted_published_at": published_at}
     if change > 0:
         params.update(counted_post_id=post.id, counted_post_at=post.created_at)
     stmt = statements.thread_counter(1 if change > 0 else -1,
-                                     take_space_lock_in_statement(thread.space_id))
+                                     take_space_lock_in_statement(thread.space_id),
+                                     publishing=published_at is not None)
     row = db.session.connection().execute(stmt, params).one()
     for name, value in zip(("post_count", "last_post_id", "last_post_at"), row, strict=True):
         set_committed_value(thread, name, value)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from community.forums.models import Post, ReadState, Thread
+from community.forums.models import Post, PostState, ReadState, Thread
 from community.realtime.models import Event
 from community.realtime.outbox import after_space_lock
 
@@ -40,11 +40,23 @@ def thread_count(locking: bool) -> sa.Update:
     return after_space_lock(stmt) if locking else stmt
 
 
+# A held post published (PostgreSQL: a CTE of `thread_counter(+1, ..., publishing=True)`):
+# `counted_post_id`'s state, no reason any more, first shown at `counted_published_at`.
+# No bind parameter of these UPDATEs may be named like a column of the table it updates
+# and is not given a value: SQLAlchemy would add that column to the SET clause.
+PUBLISH = sa.update(Post.__table__).where(
+    Post.__table__.c.id == sa.bindparam("counted_post_id", type_=sa.Integer)).values(
+    state=PostState.PUBLISHED, state_reason=None,
+    published_at=sa.bindparam("counted_published_at",
+                              type_=Post.__table__.c.published_at.type))
+
+
 @functools.cache
-def thread_counter(change: int, locking: bool) -> sa.Update:
-    """`count_post`'s UPDATE, per direction: `thread_id`'s count by `change` (never below
+def thread_counter(change: int, locking: bool, publishing: bool = False) -> sa.Update:
+    """`count_post`'s UPDATE, per direction: `counted_thread_id`'s count by `change` (never below
     0); counting in, `counted_post_id` at `counted_post_at` becomes the last post if it
-    is later. Returns the count and the last post."""
+    is later. Returns the count and the last post. `publishing` (PostgreSQL): the same
+    statement also publishes the post (`PUBLISH`), after the thread row."""
     count = Thread.post_count + change
     values: dict[str, Any] = {"post_count": sa.case((count < 0, 0), else_=count)}
     if change > 0:
@@ -54,8 +66,11 @@ def thread_counter(change: int, locking: bool) -> sa.Update:
         values["last_post_at"] = sa.case(
             (later, sa.bindparam("counted_post_at", type_=Thread.last_post_at.type)),
             else_=Thread.last_post_at)
-    stmt = (sa.update(Thread).where(Thread.id == sa.bindparam("thread_id")).values(values)
+    stmt = (sa.update(Thread).where(Thread.id == sa.bindparam("counted_thread_id"))
+            .values(values)
             .returning(Thread.post_count, Thread.last_post_id, Thread.last_post_at))
+    if publishing:
+        stmt = stmt.add_cte(PUBLISH.cte("published"))
     return after_space_lock(stmt) if locking else stmt
 
 

@@ -19,6 +19,7 @@ from community.extensions import db
 from community.moderation import queries
 from community.moderation.models import ReviewItem, SafeguardingContact, WatchedWord
 from community.policy import Permission
+from community.realtime.outbox import space_lock_taken
 from community.spaces.access import UNREAD, access_space_by_id
 from community.spaces.models import Membership, Space
 from community.spaces.queries import get_active_membership_of_user
@@ -63,10 +64,13 @@ def access_review_item_by_id(user: User, item_id: int, *, for_update: bool = Fal
         # the post, thread and author the action reads, and the caller's membership,
         # come in the same query; only the item's row is locked (the others are on the
         # nullable side of outer joins)
-        row = db.session.execute(queries.ITEM_FOR_UPDATE, {
+        dialect = db.session.get_bind().dialect.name
+        row = db.session.execute(queries.item_for_update(dialect), {
             "item_id": item_id, "user_id": user.id}).unique().one_or_none()
         item, own, *gate = row if row is not None else (None, None)
         unaccepted = tuple(gate)
+        if item is not None and dialect == "postgresql":
+            space_lock_taken(item.space_id)  # by the same statement
     else:
         item = db.session.get(ReviewItem, item_id)
     if item is None:

@@ -27,7 +27,7 @@ from community.errors import Conflict, Forbidden, Invalid
 from community.extensions import db
 from community.forums import queries as forum_queries
 from community.forums.access import Reader
-from community.forums.actions import count_post, prepare_body
+from community.forums.actions import count_post, prepare_body, publish_post
 from community.forums.models import Post, PostRevision, PostState, RemovedBy, Thread
 from community.moderation import queries, watched
 from community.moderation.access import Moderator
@@ -425,10 +425,8 @@ def check_approve(item: ReviewItem, moderator: Moderator, *, version: int | None
 
 
 def _publish(post: Post) -> None:
-    post.state = PostState.PUBLISHED
-    post.state_reason = None
     thread: Thread = post.thread
-    count_post(post, +1)
+    publish_post(post)
     if thread.state != PostState.PUBLISHED and forum_queries.first_post(thread) is post:
         thread.state = PostState.PUBLISHED
         view = forum_queries.thread_view(thread)

@@ -8,6 +8,7 @@ fifty thousand items waiting.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -79,19 +80,35 @@ def with_context(query: sa.Select[Any]) -> sa.Select[Any]:
         joinedload(ReviewItem.post).joinedload(Post.author).joinedload(Membership.user))
 
 
-# A queue action's fetch (see access_review_item_by_id), built once: building the
-# statement with its five joined loads, and its cache key, took half as long as running it.
-# It also reads the caller's own membership of the item's space (`user_id`; None for an
-# admin outside it) and the agreement gate's columns for the caller and that space,
-# which the space gate would otherwise read in two statements of their own.
-ITEM_FOR_UPDATE = (
-    with_context(sa.select(ReviewItem, Membership, *gate_columns(
+# A queue action's fetch (see access_review_item_by_id), built once per dialect: building
+# the statement with its five joined loads, and its cache key, took half as long as
+# running it. It also reads the caller's own membership of the item's space (`user_id`;
+# None for an admin outside it) and the agreement gate's columns for the caller and that
+# space, which the space gate would otherwise read in two statements of their own. On
+# PostgreSQL it takes the space's event lock before it locks the item's row, as every
+# writer of a space does (outbox.py): an author's edit re-queues the item after taking
+# the lock, and an approval that locked the item first and then waited for the space
+# could deadlock with it.
+_ITEM_SPACE_LOCK = sa.text(
+    "SELECT 1 AS held FROM pg_advisory_xact_lock(7243, "
+    "(SELECT space_id FROM review_items WHERE id = :item_id))"
+).bindparams(sa.bindparam("item_id", type_=sa.Integer)).columns(held=sa.Integer).cte(
+    "item_space_lock")
+
+
+@functools.cache
+def item_for_update(dialect: str) -> sa.Select:
+    stmt = (with_context(sa.select(ReviewItem, Membership, *gate_columns(
         ReviewItem.space_id, sa.bindparam("user_id", type_=sa.Integer)))
-                 .outerjoin(Membership, sa.and_(
-                     Membership.space_id == ReviewItem.space_id,
-                     Membership.user_id == sa.bindparam("user_id")))
-                 .where(ReviewItem.id == sa.bindparam("item_id")))
-    .with_for_update(of=ReviewItem).execution_options(populate_existing=True))
+                         .outerjoin(Membership, sa.and_(
+                             Membership.space_id == ReviewItem.space_id,
+                             Membership.user_id == sa.bindparam("user_id")))
+                         .where(ReviewItem.id == sa.bindparam("item_id")))
+            .with_for_update(of=ReviewItem).execution_options(populate_existing=True))
+    if dialect == "postgresql":
+        stmt = stmt.add_cte(_ITEM_SPACE_LOCK).where(
+            sa.select(_ITEM_SPACE_LOCK.c.held).scalar_subquery() == 1)
+    return stmt
 
 
 def list_queue(*, space_ids: list[int] | None, state: ReviewState = ReviewState.PENDING,

@@ -187,6 +187,12 @@ def after_space_lock(stmt: _Statement) -> _Statement:
         sa.select(SPACE_LOCK.c.held).scalar_subquery() == 1)
 
 
+def space_lock_taken(space_id: int) -> None:
+    """Note that a statement of the caller's took the space's event lock (PostgreSQL),
+    so that nothing takes it again in this transaction."""
+    db.session().info.setdefault("outbox_locked_spaces", set()).add(space_id)
+
+
 def take_space_lock_in_statement(space_id: int) -> bool:
     """Whether the caller's next statement must take the per-space event lock of
     `_serialize_per_space` itself, through `SPACE_LOCK` (with `lock_space_id`): only on

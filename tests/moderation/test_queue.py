@@ -100,6 +100,30 @@ def test_a_facilitator_accepts_a_new_agreement_version_before_acting_on_the_queu
     assert log_actions(item_id=item.id) == ["hold", "claim"]
 
 
+def test_an_approval_waits_for_the_space_before_it_locks_the_item_thread_or_post(
+        app, held, thread, facilitator):
+    """A queue action takes the space's event lock with the item, before the item's row
+    (and so before the thread's and the post's): an author's edit, which takes the lock
+    first and then re-queues the item, could otherwise deadlock with an approval."""
+    from community.accounts.models import User
+    from community.moderation.access import access_review_item_by_id
+    from community.moderation.actions import check_approve
+    from tests.forums.conftest import write_while_the_space_is_busy
+
+    item_id, thread_id, post_id, user_id = item_of(held).id, thread.id, held.id, facilitator.id
+
+    def approve() -> int:
+        item, moderator = access_review_item_by_id(db.session.get(User, user_id), item_id,
+                                                   for_update=True)
+        return check_approve(item, moderator, version=item.version).version
+
+    write_while_the_space_is_busy(app, thread.space_id, approve, rows=(
+        ("review_items", item_id), ("threads", thread_id), ("posts", post_id)))
+    post = db.session.get(Post, post_id)
+    assert post.state == PostState.PUBLISHED and post.published_at is not None
+    assert post.thread.post_count == 2 and post.thread.last_post_id == post_id
+
+
 def test_edit_and_approve_keeps_the_earlier_text_as_a_revision(held, facilitator, as_user):
     item = item_of(held)
     response = as_user(facilitator).post(f"/api/v1/queue/{item.id}/approve", json={
