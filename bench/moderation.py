@@ -39,20 +39,28 @@ when the same code's queue page took 16-19 ms instead of 13.6 and the forum
 benchmark's SQLite thread page 12.5 ms instead of 9.4: the machine, not the code,
 slowed by a quarter).** At the start of the session, at the fast speed, the code before
 this session measured 10.06 ms (target 10). This session, in statements per request on
-PostgreSQL: claim 7 -> 4, approve 10 -> 7 (each with its BEGIN and COMMIT):
+PostgreSQL: claim 7 -> 4, approve 10 -> 6 (each with its BEGIN and COMMIT):
 
 - the audit row, the moderation-log row and the events of a queue action are written
   together at its end, one statement with a CTE per table (`community/appendonly.py`;
   claim and unclaim now batch them too): claim + resolve 10.06 -> 9.1 ms;
 - the agreement gate is read with the item: the gate is now two columns
   (`agreements.queries.gate_columns`) that both the gate's own statement and the item's
-  locking query select, so there is still one definition of it.
+  locking query select, so there is still one definition of it;
+- approving a held post publishes it in the thread counter's statement
+  (`forums.actions.publish_post`) instead of an ORM flush at commit;
+- found on the way: the item's locking query locked the item's row before the space's
+  event lock, while an author's edit takes the lock and then re-queues the item (a
+  possible deadlock); the query now takes the lock first (tested).
+- The last two came after the machine had slowed (02:55 UTC: SQLite's queue page 13 ms
+  instead of 8.6): claim + resolve then measured 11.0-11.9 ms on PostgreSQL, the
+  machine half as fast again as at 01:10.
 
 Where the time goes (cProfile, CPU): request handling around the views (Flask,
 Flask-Login, flask-smorest, the test client) about a third; fetching and authorizing the
 item a quarter; the actions a quarter; psycopg building result descriptions ~6 %. Left:
-approve's thread counter, item and post UPDATEs could be one statement (-2 round trips,
-~0.5 ms); the watched-words stamp that censoring an approved post's payload reads could
+approve's item UPDATE could join the counter's statement (-1 round trip); the
+watched-words stamp that censoring an approved post's payload reads could
 come with the item (tried in the earlier session as three correlated subqueries: no
 gain). The earlier session's figures, on a slower machine (fc-v1300): 10.6-11.3 ms.
 Earlier rounds' figures (18-76 ms) were taken while other engineers' test suites kept
@@ -79,10 +87,11 @@ What changed for speed, in order:
   resolve: 8.1-8.6 -> 5.8-6.2 ms wall (call counts per claim + resolve 22,430 ->
   16,783); SQLite 5.8-6.2 -> 4.2-4.3 ms.
 
-Statements now (PostgreSQL): claim 4 (user; item with its lock, the caller's membership
-and the agreement gate's columns; item UPDATE with the space lock; log, audit and event
-rows in one statement), approve 7 (the same first three, thread counter, rules stamp,
-the appended rows, post UPDATE), each request with its BEGIN and COMMIT. The item's
+Statements now (PostgreSQL): claim 4 (user; the space's lock, then the item with its
+row lock, the caller's membership and the agreement gate's columns; item UPDATE; log,
+audit and event rows in one statement), approve 6 (the same first three, thread counter
+with the post's publication, rules stamp, the appended rows), each request with its
+BEGIN and COMMIT. The item's
 post, thread and author are read by every action because the answer is the item as the
 queue shows it.
 
