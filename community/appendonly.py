@@ -89,21 +89,28 @@ def _tell(rows: list[tuple[dict[str, Any], OnId | None]], ids: list[int]) -> Non
             on_id(row_id)
 
 
+def ordered_insert(table: sa.Table, columns: tuple[str, ...], count: int, *, prefix: str,
+                   each: Callable[[sa.Select[Any]], sa.Select[Any]] = lambda row: row
+                   ) -> sa.Insert:
+    """INSERT ... SELECT of `count` rows given as bind parameters `<prefix><n>_<column>`,
+    inserted in the order given (sorted by position, so the ids rise in that order).
+    `each` may change each row's SELECT (e.g. make it wait for a lock)."""
+    rows = [each(sa.select(*[sa.bindparam(f"{prefix}{n}_{name}", type_=table.c[name].type)
+                             .label(name) for name in columns],
+                           sa.literal(n).label("position"))) for n in range(count)]
+    given = (sa.union_all(*rows) if count > 1 else rows[0]).subquery(f"{table.name}_given")
+    return sa.insert(table).from_select(
+        list(columns), sa.select(*[given.c[name] for name in columns]).order_by(given.c.position))
+
+
 @functools.cache
 def _statement(shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...]) -> sa.Select:
     """PostgreSQL: every table's rows (`<table><n>_<column>`) in one statement, built
-    once per shape. Each table's rows are inserted in the order given (sorted by
-    position, so the ids rise in that order); returns (table name, id) for each row,
-    in that order."""
+    once per shape. Returns (table name, id) for each row, each table's in the order
+    given."""
     returned = []
     for table, columns, count in shape:
-        rows = [sa.select(*[sa.bindparam(f"{table.name}{n}_{name}", type_=table.c[name].type)
-                            .label(name) for name in columns],
-                          sa.literal(n).label("position")) for n in range(count)]
-        given = (sa.union_all(*rows) if count > 1 else rows[0]).subquery(f"{table.name}_given")
-        stored = (sa.insert(table)
-                  .from_select(list(columns), sa.select(*[given.c[name] for name in columns])
-                               .order_by(given.c.position))
+        stored = (ordered_insert(table, columns, count, prefix=table.name)
                   .returning(table.c.id).cte(f"{table.name}_stored"))
         returned.append(sa.select(sa.literal(table.name).label("table_name"),
                                   stored.c.id.label("id")))

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from community.appendonly import ordered_insert
 from community.forums.models import Post, PostState, ReadState, Thread
 from community.realtime.models import Event
 from community.realtime.outbox import after_space_lock
@@ -128,17 +129,8 @@ def new_post(*, locking: bool, counted: bool, events: int) -> sa.Select:
     read = keep_newest_read(postgresql.insert(ReadState).from_select(
         ["membership_id", "thread_id", "last_read_post_id", "updated_at"], position),
         "postgresql").cte("read_position")
-    rows = []
-    for n in range(events):
-        row = sa.select(*[sa.bindparam(f"e{n}_{name}", type_=events_table.c[name].type
-                                       ).label(name) for name in EVENT_COLUMNS],
-                        sa.literal(n).label("position"))
-        rows.append(after_space_lock(row) if locking else row)
-    given = (sa.union_all(*rows) if len(rows) > 1 else rows[0]).subquery("given")
-    stored = (sa.insert(events_table)
-              .from_select(list(EVENT_COLUMNS), sa.select(*[given.c[name] for name in
-                                                            EVENT_COLUMNS])
-                           .order_by(given.c.position))
+    stored = (ordered_insert(events_table, EVENT_COLUMNS, events, prefix="e",
+                             each=after_space_lock if locking else lambda row: row)
               .returning(events_table.c.id).cte("new_events"))
     return (sa.select(stored.c.id, count.label("post_count"))
             .add_cte(inserted).add_cte(read).order_by(stored.c.id))
