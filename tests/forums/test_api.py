@@ -425,11 +425,15 @@ def test_counting_a_post_out_locks_the_space_before_the_thread_row(space, member
     actions.count_post(post, -1)
     assert thread.post_count == 1
     if db.engine.dialect.name == "postgresql":
-        held = db.session.scalar(sa.text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7243 "
-            "AND objid = :space AND pid = pg_backend_pid()"), {"space": space.id})
-        assert held == 1
+        assert holds_space_lock(space.id) == 1
     db.session.rollback()
+
+
+def holds_space_lock(space_id: int) -> int:
+    """How many times this session's transaction holds the space's event lock."""
+    return db.session.scalar(sa.text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7243 "
+        "AND objid = :space AND pid = pg_backend_pid()"), {"space": space_id})
 
 
 def test_members_never_see_held_posts_of_others_but_facilitators_and_the_author_do(
@@ -613,10 +617,7 @@ def test_a_reply_updates_the_thread_counters_in_the_database_and_in_the_session(
     if db.engine.dialect.name == "postgresql":
         # The space's event lock was taken by the counter update itself and is held
         # until commit, so event ids still commit in order within the space.
-        held = db.session.scalar(sa.text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7243 "
-            "AND objid = :space AND pid = pg_backend_pid()"), {"space": space.id})
-        assert held == 1
+        assert holds_space_lock(space.id) == 1
     db.session.commit()
     db.session.expire_all()
     stored = db.session.get(Thread, thread.id)
