@@ -18,6 +18,7 @@ from community.errors import Forbidden, NotFound, Unauthorized
 from community.extensions import db
 from community.moderation import queries
 from community.moderation.models import ReviewItem, SafeguardingContact, WatchedWord
+from community.moderation.screening import remember_rules_stamp
 from community.policy import Permission
 from community.realtime.outbox import space_lock_taken
 from community.spaces.access import UNREAD, access_space_by_id
@@ -67,10 +68,13 @@ def access_review_item_by_id(user: User, item_id: int, *, for_update: bool = Fal
         dialect = db.session.get_bind().dialect.name
         row = db.session.execute(queries.item_for_update(dialect), {
             "item_id": item_id, "user_id": user.id}).unique().one_or_none()
-        item, own, *gate = row if row is not None else (None, None)
+        item, own, count, last_id, last_at, *gate = (
+            row if row is not None else (None, None, None, None, None))
         unaccepted = tuple(gate)
-        if item is not None and dialect == "postgresql":
-            space_lock_taken(item.space_id)  # by the same statement
+        if item is not None:
+            remember_rules_stamp(db.session(), item.space_id, count, last_id, last_at)
+            if dialect == "postgresql":
+                space_lock_taken(item.space_id)  # by the same statement
     else:
         item = db.session.get(ReviewItem, item_id)
     if item is None:

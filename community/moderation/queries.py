@@ -34,6 +34,7 @@ from community.moderation.models import (
     SpaceModeration,
     WatchedWord,
 )
+from community.moderation.screening import rules_stamp_of
 from community.spaces.models import Membership, MembershipState, Role, Space
 
 QUEUE_PAGE = 50
@@ -96,10 +97,17 @@ _ITEM_SPACE_LOCK = sa.text(
     "item_space_lock")
 
 
+# The rules' stamp of the item's space: approving censors the published post's events
+# with the space's watched words (screening.remember_rules_stamp).
+_ITEM_RULES_STAMP = rules_stamp_of(sa.select(ReviewItem.space_id).where(
+    ReviewItem.id == sa.bindparam("item_id")).scalar_subquery(), "item_rules_stamp")
+
+
 @functools.cache
 def item_for_update(dialect: str) -> sa.Select:
-    stmt = (with_context(sa.select(ReviewItem, Membership, *gate_columns(
+    stmt = (with_context(sa.select(ReviewItem, Membership, *_ITEM_RULES_STAMP.c, *gate_columns(
         ReviewItem.space_id, sa.bindparam("user_id", type_=sa.Integer)))
+                         .select_from(ReviewItem).join(_ITEM_RULES_STAMP, sa.true())
                          .outerjoin(Membership, sa.and_(
                              Membership.space_id == ReviewItem.space_id,
                              Membership.user_id == sa.bindparam("user_id")))

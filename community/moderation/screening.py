@@ -51,13 +51,19 @@ _STAMP_SPACE = sa.select(*_STAMP_COLUMNS).where(
 _STAMP_SITE = sa.select(*_STAMP_COLUMNS).where(_ww.c.space_id.is_(None))
 _STAMPS = "moderation_rule_stamps"
 _MATCHERS = "moderation_rule_matchers"
-# The stamp of a thread's space (bind parameter `thread_id`) for a caller that reads it
-# in a statement of its own, together with other things (the posting path), and hands
-# the row's three columns to `remember_rules_stamp`: one round trip instead of two.
-RULES_STAMP = sa.select(*_STAMP_COLUMNS).where(sa.or_(
-    _ww.c.space_id.is_(None),
-    _ww.c.space_id == sa.select(Thread.space_id).where(
-        Thread.id == sa.bindparam("thread_id")).scalar_subquery())).subquery("rules_stamp")
+
+
+def rules_stamp_of(space_id: sa.ColumnElement[int], name: str) -> sa.Subquery:
+    """The stamp of the space `space_id` (a scalar subquery) as a one-row subquery, for a
+    caller that reads it in a statement it runs anyway, joined on true, and hands the
+    row's three columns to `remember_rules_stamp`: one round trip instead of two."""
+    return sa.select(*_STAMP_COLUMNS).where(sa.or_(
+        _ww.c.space_id.is_(None), _ww.c.space_id == space_id)).subquery(name)
+
+
+# The stamp of a thread's space (bind parameter `thread_id`): the posting path's read.
+RULES_STAMP = rules_stamp_of(sa.select(Thread.space_id).where(
+    Thread.id == sa.bindparam("thread_id")).scalar_subquery(), "rules_stamp")
 
 
 def _stamp(session: Session, space_id: int | None) -> tuple[object, ...]:

@@ -72,6 +72,27 @@ def test_approving_publishes_the_held_post_and_tells_the_author(
     assert held.id in [p["id"] for p in listing["items"]]
 
 
+def test_an_approval_censors_the_published_post_with_the_rules_as_they_are_now(
+        space, thread, member, facilitator, as_user):
+    """A censor rule added while the post waited applies to what the space receives: the
+    rules' stamp comes with the item, and the rules cached when the post was screened
+    are stale."""
+    space.moderation_policy = ModerationPolicy.PRE
+    db.session.commit()
+    post = reply(thread, member, "That darn interview again")
+    added = as_user(facilitator).post(f"/api/v1/spaces/{space.id}/watched-words",
+                                      json={"pattern": "darn", "action": "censor"})
+    assert added.status_code == HTTPStatus.CREATED
+    item = item_of(post)
+    response = as_user(facilitator).post(f"/api/v1/queue/{item.id}/approve",
+                                         json={"version": item.version})
+    assert response.status_code == HTTPStatus.OK
+    published = events("post.created")[-1]
+    assert published.audience == "space"
+    assert "darn" not in published.data["post"]["body_html"]
+    assert "interview again" in published.data["post"]["body_html"]
+
+
 @pytest.mark.parametrize("scope", ["space", "site"])
 def test_a_facilitator_accepts_a_new_agreement_version_before_acting_on_the_queue(
         scope, space, held, facilitator, as_user):
