@@ -301,24 +301,34 @@ def _post_created(post: Post) -> list[dict[str, Any]]:
                       audiences=_post_audiences(post, post.state), subject=f"post:{post.id}")
 
 
-def publish_post(post: Post) -> None:
+# Another write run in the counter's statement (PostgreSQL): a data-modifying CTE with
+# RETURNING, and its bind parameters.
+Along = tuple[sa.CTE, dict[str, Any]]
+
+
+def publish_post(post: Post, *, along: Along | None = None) -> int | None:
     """Publish a held or rejected post (moderation's approval) and count it into its
     thread: on PostgreSQL in the counter's statement, after the space's event lock and
     the thread row. The post gets its new state as if loaded: nothing is left for the
-    unit of work to write."""
+    unit of work to write. `along` (PostgreSQL only): see `count_post`."""
     published_at = post.published_at or utcnow()
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
     if not postgres:
+        if along is not None:
+            raise ValueError("along: PostgreSQL only")
         connection.execute(statements.PUBLISH, {"counted_post_id": post.id,
                                                 "counted_published_at": published_at})
-    count_post(post, +1, published_at=published_at if postgres else None)
+    written = count_post(post, +1, published_at=published_at if postgres else None,
+                         along=along)
     for name, value in (("state", PostState.PUBLISHED), ("state_reason", None),
                         ("published_at", published_at)):
         set_committed_value(post, name, value)
+    return written
 
 
-def count_post(post: Post, change: int, *, published_at: datetime | None = None) -> None:
+def count_post(post: Post, change: int, *, published_at: datetime | None = None,
+               along: Along | None = None) -> int | None:
     """Count a post into (+1) or out of (-1) its thread's published posts, a later post
     published becoming the thread's last one: one UPDATE computed from the row as it is,
     not from the thread as read earlier (another worker may have changed it since). The
@@ -326,19 +336,26 @@ def count_post(post: Post, change: int, *, published_at: datetime | None = None)
     the space's event lock first if the transaction does not hold it yet, so the thread
     row is always locked after it, in the order posting takes them (no deadlock).
     `published_at` (PostgreSQL, from `publish_post`): the statement also publishes the
-    post."""
+    post. `along` (PostgreSQL): the caller's own write, run in the same statement (one
+    round trip less); returns how many rows it wrote. It must not need the space's lock
+    before its row: the caller holds the lock already, or its row is not the space's."""
     thread = post.thread
     params: dict[str, Any] = {"counted_thread_id": thread.id,
                               "lock_space_id": thread.space_id,
                               "counted_published_at": published_at}
     if change > 0:
         params.update(counted_post_id=post.id, counted_post_at=post.created_at)
+    if along is not None:
+        params.update(along[1])
     stmt = statements.thread_counter(1 if change > 0 else -1,
                                      take_space_lock_in_statement(thread.space_id),
-                                     publishing=published_at is not None)
+                                     publishing=published_at is not None,
+                                     along=along[0] if along is not None else None)
     row = db.session.connection().execute(stmt, params).one()
-    for name, value in zip(("post_count", "last_post_id", "last_post_at"), row, strict=True):
+    for name, value in zip(("post_count", "last_post_id", "last_post_at"), row[:3],
+                           strict=True):
         set_committed_value(thread, name, value)
+    return row.along_rows if along is not None else None
 
 
 # --- editing and removing -------------------------------------------------------------

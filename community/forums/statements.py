@@ -53,11 +53,14 @@ PUBLISH = sa.update(Post.__table__).where(
 
 
 @functools.cache
-def thread_counter(change: int, locking: bool, publishing: bool = False) -> sa.Update:
+def thread_counter(change: int, locking: bool, publishing: bool = False,
+                   along: sa.CTE | None = None) -> sa.Update:
     """`count_post`'s UPDATE, per direction: `counted_thread_id`'s count by `change` (never below
     0); counting in, `counted_post_id` at `counted_post_at` becomes the last post if it
     is later. Returns the count and the last post. `publishing` (PostgreSQL): the same
-    statement also publishes the post (`PUBLISH`), after the thread row."""
+    statement also publishes the post (`PUBLISH`), after the thread row. `along`
+    (PostgreSQL): another write of the caller's, a data-modifying CTE with RETURNING,
+    run in the same statement; the number of rows it wrote comes back as `along_rows`."""
     count = Thread.post_count + change
     values: dict[str, Any] = {"post_count": sa.case((count < 0, 0), else_=count)}
     if change > 0:
@@ -72,6 +75,9 @@ def thread_counter(change: int, locking: bool, publishing: bool = False) -> sa.U
             .returning(Thread.post_count, Thread.last_post_id, Thread.last_post_at))
     if publishing:
         stmt = stmt.add_cte(PUBLISH.cte("published"))
+    if along is not None:
+        stmt = stmt.add_cte(along).returning(
+            sa.select(sa.func.count()).select_from(along).scalar_subquery().label("along_rows"))
     return after_space_lock(stmt) if locking else stmt
 
 

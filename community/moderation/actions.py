@@ -321,6 +321,34 @@ def _transition(columns: tuple[str, ...], locking: bool) -> sa.Update:
     return after_space_lock(stmt) if locking else stmt
 
 
+@functools.cache
+def _transition_along(columns: tuple[str, ...]) -> sa.CTE:
+    """`_transition` as a CTE that returns the row it wrote, to run in another statement
+    (PostgreSQL, after the item's query took the space's lock)."""
+    return _transition(columns, False).returning(ReviewItem.__table__.c.id).cte(
+        "item_transition")
+
+
+def _transition_values(item: ReviewItem, values: dict[str, Any]
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The transition's values with updated_at and the next version, and its parameters."""
+    values = {**values, "updated_at": utcnow(), "version": item.version + 1}
+    params = {f"new_{name}": value for name, value in values.items()}
+    params.update(item_id=item.id, seen_version=item.version, lock_space_id=item.space_id)
+    return values, params
+
+
+def _saved(item: ReviewItem, values: dict[str, Any], rows: int | None) -> None:
+    """After a transition's UPDATE: a lost race (no row written) undoes the whole action
+    and is a Conflict with the fresh item; else the item gets the values as if loaded."""
+    if rows != 1:
+        db.session.rollback()
+        fresh = db.session.get(ReviewItem, item.id)
+        raise _conflict(fresh, _("Another facilitator acted on this item first."))
+    for name, value in values.items():
+        set_committed_value(item, name, value)
+
+
 def _save(item: ReviewItem, columns: tuple[str, ...], **values: Any) -> None:
     """Write a transition (`_CLAIM` or `_RESOLVE` with its `values`) in one UPDATE that
     checks the version and bumps it: a lost race is a Conflict, never a half write.
@@ -330,16 +358,9 @@ def _save(item: ReviewItem, columns: tuple[str, ...], **values: Any) -> None:
     the commit, and on PostgreSQL the same statement takes the space's event lock that
     `record_event` would otherwise take with a round trip of its own.
     """
-    values = {**values, "updated_at": utcnow(), "version": item.version + 1}
-    params = {f"new_{name}": value for name, value in values.items()}
-    params.update(item_id=item.id, seen_version=item.version, lock_space_id=item.space_id)
+    values, params = _transition_values(item, values)
     stmt = _transition(columns, take_space_lock_in_statement(item.space_id))
-    if db.session.connection().execute(stmt, params).rowcount != 1:
-        db.session.rollback()
-        fresh = db.session.get(ReviewItem, item.id)
-        raise _conflict(fresh, _("Another facilitator acted on this item first."))
-    for name, value in values.items():
-        set_committed_value(item, name, value)
+    _saved(item, values, db.session.connection().execute(stmt, params).rowcount)
 
 
 @together()
@@ -372,10 +393,26 @@ def check_unclaim(item: ReviewItem, moderator: Moderator, *, version: int | None
 
 
 def _resolve(item: ReviewItem, moderator: Moderator, state: ReviewState,
-             reason: str = "") -> None:
-    """Write the decision first (see `_save`); `_resolved` logs it once the post is done."""
-    _save(item, _RESOLVE, state=state, resolved_by_id=moderator.user_id,
-          resolved_at=utcnow(), resolution_reason=reason or None)
+             reason: str = "", *, publishing: Post | None = None) -> None:
+    """Write the decision (see `_save`); `_resolved` logs it once the post is done.
+
+    `publishing`: the held post the decision publishes (`_publish`). On PostgreSQL the
+    decision is then written in the statement that publishes the post and counts it
+    into its thread, one round trip less; the item's query took the space's lock, so
+    the lock still comes before every row.
+    """
+    values = {"state": state, "resolved_by_id": moderator.user_id, "resolved_at": utcnow(),
+              "resolution_reason": reason or None}
+    if publishing is not None and db.session.get_bind().dialect.name == "postgresql":
+        values, params = _transition_values(item, values)
+        _saved(item, values,
+               publish_post(publishing, along=(_transition_along(_RESOLVE), params)))
+    else:
+        _save(item, _RESOLVE, **values)
+        if publishing is not None:
+            publish_post(publishing)
+    if publishing is not None:
+        _announce_published(publishing)
 
 
 def _resolved(item: ReviewItem, moderator: Moderator, action: str, reason: str = "",
@@ -403,7 +440,6 @@ def check_approve(item: ReviewItem, moderator: Moderator, *, version: int | None
     if prepared is not None and prepared.source == post.source:
         prepared = None  # the same text: a plain approval
     edited = prepared is not None
-    _resolve(item, moderator, ReviewState.APPROVED, reason)
     if prepared is not None:
         now = utcnow()
         db.session.add(PostRevision(
@@ -411,9 +447,9 @@ def check_approve(item: ReviewItem, moderator: Moderator, *, version: int | None
             written_at=post.edited_at or post.created_at, replaced_at=now,
             changed_by_id=moderator.user_id, reason=reason or _("Edited in review.")))
         post.source, post.body_html, post.edited_at = prepared.source, prepared.html, now
-    if post.state in (PostState.PENDING, PostState.REJECTED):
-        _publish(post)
-    elif edited:
+    held = post.state in (PostState.PENDING, PostState.REJECTED)
+    _resolve(item, moderator, ReviewState.APPROVED, reason, publishing=post if held else None)
+    if not held and edited:
         payload = {"post": forum_queries.jsonable(forum_queries.public_post_view(post))}
         rewrite_subject(post.space_id, f"post:{post.id}", payload,
                         ["post.created", "post.updated"])
@@ -424,9 +460,10 @@ def check_approve(item: ReviewItem, moderator: Moderator, *, version: int | None
     return item
 
 
-def _publish(post: Post) -> None:
+def _announce_published(post: Post) -> None:
+    """A held post was published: post.created to the space, and thread.created (the
+    thread published with it) if the post opens its thread."""
     thread: Thread = post.thread
-    publish_post(post)
     if thread.state != PostState.PUBLISHED and forum_queries.first_post(thread) is post:
         thread.state = PostState.PUBLISHED
         view = forum_queries.thread_view(thread)

@@ -145,6 +145,39 @@ def test_an_approval_waits_for_the_space_before_it_locks_the_item_thread_or_post
     assert post.thread.post_count == 2 and post.thread.last_post_id == post_id
 
 
+def test_an_approval_that_finds_the_item_changed_writes_nothing(app, held, thread, facilitator):
+    """The decision is written in the statement that publishes the post and counts it
+    (PostgreSQL) or just before it (SQLite); when the item's version moved on since it was
+    read, the approval is a conflict and the post, the thread and the item stay as
+    they were."""
+    from community.errors import Conflict
+    from community.moderation.access import access_review_item_by_id
+    from community.moderation.actions import check_approve
+    from community.moderation.models import ReviewItem
+
+    item_id, post_id, thread_id = item_of(held).id, held.id, thread.id
+    count_before = thread.post_count
+    db.session.commit()
+    with app.test_request_context():
+        item, moderator = access_review_item_by_id(facilitator, item_id, for_update=True)
+        seen = item.version
+        items = ReviewItem.__table__
+        db.session.connection().execute(sa.update(items).where(items.c.id == item_id)
+                                        .values(version=items.c.version + 1))
+        with pytest.raises(Conflict):
+            check_approve(item, moderator, version=seen)
+        db.session.rollback()
+    db.session.expire_all()
+    post = db.session.get(Post, post_id)
+    assert post.state == PostState.PENDING and post.published_at is None
+    assert post.thread.post_count == count_before
+    assert item_of(post).state == ReviewState.PENDING and item_of(post).version == seen
+    assert "approve" not in log_actions(item_id=item_id)
+    assert not [e for e in events("post.created") if e.data["post"]["id"] == post_id
+                and e.audience == "space"]
+    assert db.session.get(type(thread), thread_id).last_post_id != post_id
+
+
 def test_edit_and_approve_keeps_the_earlier_text_as_a_revision(held, facilitator, as_user):
     item = item_of(held)
     response = as_user(facilitator).post(f"/api/v1/queue/{item.id}/approve", json={
