@@ -396,10 +396,10 @@ def _resolve(item: ReviewItem, moderator: Moderator, state: ReviewState,
              reason: str = "", *, publishing: Post | None = None) -> None:
     """Write the decision (see `_save`); `_resolved` logs it once the post is done.
 
-    `publishing`: the held post the decision publishes (`_publish`). On PostgreSQL the
-    decision is then written in the statement that publishes the post and counts it
-    into its thread, one round trip less; the item's query took the space's lock, so
-    the lock still comes before every row.
+    `publishing`: the held post the decision publishes (forums' `publish_post`, then
+    `_announce_published`). On PostgreSQL the decision is then written in the statement
+    that publishes the post and counts it into its thread, one round trip less; the
+    item's query took the space's lock, so the lock still comes before every row.
     """
     values = {"state": state, "resolved_by_id": moderator.user_id, "resolved_at": utcnow(),
               "resolution_reason": reason or None}
