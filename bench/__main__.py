@@ -23,6 +23,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench import FULL, SMOKE, Sizes
+
 POSTGRES_URL = os.environ.get("COMMUNITY_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -197,8 +199,9 @@ def get_ok(client, url: str) -> Callable[[], None]:  # type: ignore[no-untyped-d
     return call
 
 
-def bench_pages(app, ids: dict[str, Any]) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    thread_id = bulk_thread(app, ids, 10_000)
+def bench_pages(app, ids: dict[str, Any],  # type: ignore[no-untyped-def]
+                sizes: Sizes = FULL) -> dict[str, float]:
+    thread_id = bulk_thread(app, ids, sizes.thread_posts)
     member = client_for(app, ids["user_ids"][1])
     results = {
         "thread page, 10,000 posts, first page (HTML)": get_ok(member, f"/threads/{thread_id}"),
@@ -211,8 +214,8 @@ def bench_pages(app, ids: dict[str, Any]) -> dict[str, float]:  # type: ignore[n
     }
     figures: dict[str, float] = {}
     for name, call in results.items():
-        figures.update(timed(name, median_ms(call)))
-    bulk_threads(app, ids, 5_000)
+        figures.update(timed(name, median_ms(call, sizes.page_runs)))
+    bulk_threads(app, ids, sizes.threads)
     space = ids["space_id"]
     first = member.get(f"/api/v1/spaces/{space}/threads?limit=30").json
     deep_cursor = first["next_cursor"]
@@ -228,7 +231,7 @@ def bench_pages(app, ids: dict[str, Any]) -> dict[str, float]:  # type: ignore[n
                                                          f"/api/v1/spaces/{space}/threads"),
     }
     for name, call in lists.items():
-        figures.update(timed(name, median_ms(call)))
+        figures.update(timed(name, median_ms(call, sizes.page_runs)))
     return figures
 
 
@@ -295,13 +298,13 @@ def bench_posting(app, ids: dict[str, Any],  # type: ignore[no-untyped-def]
             "ms per post, CPU": 1000 * cpu / per_round}
 
 
-def run(backend: str) -> dict[str, float]:
+def run(backend: str, sizes: Sizes = FULL) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         app, pg_name = make_app(backend, Path(folder))
         try:
             ids = seed(app)
-            figures = bench_posting(app, ids)
-            figures.update(bench_pages(app, ids))
+            figures = bench_posting(app, ids, sizes.posts, sizes.rounds)
+            figures.update(bench_pages(app, ids, sizes))
             with app.app_context():
                 from community.extensions import db
                 db.engine.dispose()
@@ -349,22 +352,29 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     parser.add_argument("--skip-moderation", action="store_true",
                         help="only the forum benchmarks (bench.moderation runs after them)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="small sizes, to check that everything runs; writes nothing")
     args = parser.parse_args()
+    sizes = SMOKE if args.smoke else FULL
+    recording = not (args.no_write or args.smoke)
     results: dict[str, dict[str, float]] = {}
     for backend in args.backends.split(","):
         print(f"== {backend} (load average before: {load_average()})", flush=True)
-        results[backend] = run(backend)
+        results[backend] = run(backend, sizes)
         print(f"   load average after: {load_average()}", flush=True)
         for name, value in results[backend].items():
             print(f"  {name:55s} {value:10.2f}", flush=True)
-    if not args.no_write:
+    if recording:
         write_results(results)
         print(f"wrote {RESULTS}")
     if not args.skip_moderation:
         from bench import moderation
 
-        figures = {backend: moderation.measure(backend) for backend in args.backends.split(",")}
-        if not args.no_write:
+        figures = {}
+        for backend in args.backends.split(","):
+            figures[backend] = moderation.measure(backend, sizes)
+            moderation.report(backend, figures[backend])
+        if recording:
             moderation.write(figures, moderation.NOTES)
 
 

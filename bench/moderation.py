@@ -18,18 +18,17 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from bench.__main__ import client_for, drop_database, get_ok, make_app
+from bench import FULL, SMOKE, Sizes
+from bench.__main__ import client_for, drop_database, get_ok, make_app, median_ms
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "# Moderation benchmarks"
-SPACES, ITEMS, WORDS = 200, 50_000, 200
 NOTES = """
 **Status (2026-12-06 second session, kernel build fc-v1252): every target met on
 SQLite; on PostgreSQL the queue pages (14-19 ms, target 30) and screening (0.5 ms,
@@ -88,12 +87,11 @@ What changed for speed, in order:
   16,783); SQLite 5.8-6.2 -> 4.2-4.3 ms.
 
 Statements now (PostgreSQL): claim 4 (user; the space's lock, then the item with its
-row lock, the caller's membership and the agreement gate's columns; item UPDATE; log,
-audit and event rows in one statement), approve 6 (the same first three, thread counter
-with the post's publication, rules stamp, the appended rows), each request with its
-BEGIN and COMMIT. The item's
-post, thread and author are read by every action because the answer is the item as the
-queue shows it.
+row lock, the caller's membership, the agreement gate's columns and the rules' stamp;
+item UPDATE; log, audit and event rows in one statement), approve 4 (user; the same
+item query; the thread counter with the post's publication and the item's decision;
+the appended rows), each request with its BEGIN and COMMIT. The item's post, thread and
+author are read by every action because the answer is the item as the queue shows it.
 
 Query plans (EXPLAIN on both backends): queue pages use `ix_review_items_site_queue`
 and `ix_review_items_queue` as covering / index-only scans (0.05 ms on PostgreSQL); the
@@ -102,7 +100,7 @@ banner uses `ix_review_items_safety`; the stamp uses `ix_watched_words_space_id`
 """
 
 
-def seed(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def seed(app, sizes: Sizes = FULL) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """200 spaces, each with a facilitator and 5 members who accepted the agreements, one
     thread, and 250 posts with a review item each (about 80 % still pending)."""
     from flask_migrate import upgrade
@@ -124,11 +122,11 @@ def seed(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
             conn.execute(sa.insert(User), [
                 {"email": f"u{n}@bench.example", "display_name": f"User {n}",
                  "password_hash": "x", "is_admin": n == 0, "status": "active",
-                 "session_version": 1, "created_at": now} for n in range(1 + SPACES * 6)])
+                 "session_version": 1, "created_at": now} for n in range(1 + sizes.spaces * 6)])
             conn.execute(sa.insert(Space), [
                 {"slug": f"s{n}", "name": f"Space {n}", "purpose": "", "join_policy": "invite",
                  "anonymity": "pseudonyms_allowed", "moderation_policy": "pre",
-                 "created_at": now} for n in range(SPACES)])
+                 "created_at": now} for n in range(sizes.spaces)])
             users = [r[0] for r in conn.execute(sa.select(User.id).order_by(User.id))]
             spaces = [r[0] for r in conn.execute(sa.select(Space.id).order_by(Space.id))]
             memberships = []
@@ -158,7 +156,7 @@ def seed(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                  "last_post_id": 0, "last_post_at": now, "created_at": now}
                 for i, s in enumerate(spaces)])
             threads = {s: t for s, t in conn.execute(sa.select(Thread.space_id, Thread.id))}
-            per_space = ITEMS // SPACES
+            per_space = sizes.items // sizes.spaces
             posts = []
             for i, s in enumerate(spaces):
                 for k in range(per_space):
@@ -191,25 +189,10 @@ def seed(app) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                 "spaces": spaces, "users": users}
 
 
-def median_ms(func: Callable[[], Any], runs: int, warmup: int = 5) -> tuple[float, float]:
-    """Median wall time and median CPU time of this process (ms). Other people's test
-    runs share the 2 cores: wall time counts waiting for a core, CPU time does not (with
-    PostgreSQL the server's own work is in another process and only in wall time)."""
-    for _ in range(warmup):
-        func()
-    walls, cpus = [], []
-    for _ in range(runs):
-        start, cpu = time.perf_counter(), time.process_time()
-        func()
-        cpus.append((time.process_time() - cpu) * 1000)
-        walls.append((time.perf_counter() - start) * 1000)
-    return statistics.median(walls), statistics.median(cpus)
-
-
 Figures = dict[str, tuple[float, float]]  # name -> (median wall ms, median CPU ms)
 
 
-def measure(backend: str) -> Figures:
+def measure(backend: str, sizes: Sizes = FULL) -> Figures:
     from community.extensions import db
     from community.moderation import detection
     from community.moderation.models import ReviewItem, WatchedAction, WatchedWord
@@ -219,24 +202,24 @@ def measure(backend: str) -> Figures:
     with tempfile.TemporaryDirectory() as tmp:
         app, pg_name = make_app(backend, Path(tmp))
         try:
-            ids = seed(app)
+            ids = seed(app, sizes)
             gc.collect()  # a long-running worker's steady state, not the seed's garbage
             results: Figures = {}
             fac = client_for(app, ids["facilitator"])
             adm = client_for(app, ids["admin"])
             results["facilitator queue page (HTML), 250 items in the space"] = median_ms(
-                get_ok(fac, f"/spaces/{ids['space']}/queue"), 40)
+                get_ok(fac, f"/spaces/{ids['space']}/queue"), min(40, sizes.page_runs))
             results["admin cross-space queue page (HTML), 50,000 items"] = median_ms(
-                get_ok(adm, "/moderation/queue"), 40)
+                get_ok(adm, "/moderation/queue"), min(40, sizes.page_runs))
             results["facilitator queue (API)"] = median_ms(
-                get_ok(fac, f"/api/v1/spaces/{ids['space']}/queue"), 40)
+                get_ok(fac, f"/api/v1/spaces/{ids['space']}/queue"), min(40, sizes.page_runs))
             results["admin cross-space queue (API)"] = median_ms(
-                get_ok(adm, "/api/v1/queue"), 40)
+                get_ok(adm, "/api/v1/queue"), min(40, sizes.page_runs))
 
             with app.app_context():
                 pending = list(db.session.scalars(sa.select(ReviewItem.id).where(
                     ReviewItem.space_id == ids["space"], ReviewItem.state == "pending")
-                    .order_by(ReviewItem.id).limit(80)))
+                    .order_by(ReviewItem.id).limit(sizes.decisions)))
             samples: dict[str, list[tuple[float, float]]] = {"claim": [], "resolve": [],
                                                               "both": []}
             for item_id in pending:
@@ -253,7 +236,7 @@ def measure(backend: str) -> Figures:
                 samples["both"].append(((t2 - t0) * 1000, (c2 - c0) * 1000))
 
             def med(key: str) -> tuple[float, float]:
-                rows = samples[key][5:]
+                rows = samples[key][5:] if len(samples[key]) > 10 else samples[key]
                 return (statistics.median(w for w, _ in rows),
                         statistics.median(c for _, c in rows))
             results["claim (API request)"] = med("claim")
@@ -274,19 +257,20 @@ def measure(backend: str) -> Figures:
                     # each post is its own transaction: the rules' stamp is read each time
                     forget_rule_stamps(db.session)
                     screen_new_post(space, membership, text)
-                baseline = median_ms(screen, 300)
+                baseline = median_ms(screen, sizes.check_runs)
                 words = [WatchedWord(space_id=None if n % 2 else space.id,
                                      pattern=f"badword{n}" + ("*" if n % 3 == 0 else ""),
                                      action=[WatchedAction.BLOCK, WatchedAction.HOLD,
                                              WatchedAction.CENSOR, WatchedAction.FLAG][n % 4])
-                         for n in range(WORDS)]
+                         for n in range(sizes.words)]
                 db.session.add_all(words)
                 db.session.commit()
                 space = db.session.get(Space, ids["space"])
                 membership = db.session.get(Membership, membership.id)
-                checks = median_ms(screen, 300)
+                checks = median_ms(screen, sizes.check_runs)
                 matcher = rules_matcher(db.session, space.id)
-                pure = median_ms(lambda: (matcher.hits(text), detection.kinds(text)), 1000)
+                pure = median_ms(lambda: (matcher.hits(text), detection.kinds(text)),
+                                 sizes.check_runs * 3)
                 db.session.rollback()
             results["screening a 2,000-character post, 200 watched words (whole check)"] = checks
             results["screening with no watched words (policy, personal data, rules stamp)"] = (
@@ -332,19 +316,26 @@ def write(results: dict[str, Figures], notes: str = "") -> None:
     RESULTS.write_text(text)
 
 
+def report(backend: str, figures: Figures) -> None:
+    for name, (wall, cpu) in figures.items():
+        print(f"{backend:10} {name:75} {wall:8.2f} ms  (CPU {cpu:6.2f})", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--smoke", action="store_true",
+                        help="small sizes, to check that everything runs; writes nothing")
     args = parser.parse_args()
+    sizes = SMOKE if args.smoke else FULL
     results = {}
     print(f"load average at the start: {os.getloadavg()[0]:.1f}")
     for backend in [b for b in args.backends.split(",") if b]:
-        results[backend] = measure(backend)
-        for name, (wall, cpu) in results[backend].items():
-            print(f"{backend:10} {name:75} {wall:8.2f} ms  (CPU {cpu:6.2f})")
+        results[backend] = measure(backend, sizes)
+        report(backend, results[backend])
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-    if not args.no_write:
+    if not (args.no_write or args.smoke):
         write(results, NOTES)
 
 
