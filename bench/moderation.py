@@ -30,40 +30,52 @@ from bench.__main__ import client_for, drop_database, get_ok, make_app, median_m
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "# Moderation benchmarks"
 NOTES = """
-**Status (2026-12-06 second session, kernel build fc-v1252): every target met on
-SQLite; on PostgreSQL the queue pages (14-19 ms, target 30) and screening (0.5 ms,
-target 1) are met; claim + resolve is at its line: 9.1 ms in the machine's faster hour
-(01:55 UTC, two runs 9.11 / 9.13), 10.0-11.9 ms in its slower hours (02:05-02:30,
-when the same code's queue page took 16-19 ms instead of 13.6 and the forum
-benchmark's SQLite thread page 12.5 ms instead of 9.4: the machine, not the code,
-slowed by a quarter).** At the start of the session, at the fast speed, the code before
-this session measured 10.06 ms (target 10). This session, in statements per request on
-PostgreSQL: claim 7 -> 4, approve 10 -> 6 (each with its BEGIN and COMMIT):
+**Status (2026-12-06, third session, kernel build fc-v1300): every target met on
+SQLite; on PostgreSQL the queue pages (15-18 ms, target 30) and screening (0.5 ms,
+target 1) are met; claim + resolve is at its line, on a machine whose speed swung by
+half within minutes.** PostgreSQL claim + resolve in every run of the day, nothing else
+running: with the session's starting code, 7.8-11.1 ms over six runs (03:37-03:59
+UTC); with this session's changes, 8.7-18.9 ms over fifteen runs (04:29-04:54), median
+10.8, six under 10 (the table above is one of the fifteen: 12.2). The pure-Python part
+moved with it: the forum benchmark's Markdown + bleach took 0.44-0.94 ms per post in
+the same minutes, while a standalone loop of the same renders took 0.30-0.40 ms.
+A/B of this session's two changes against the session's starting code, two processes
+taking turns: every five claim + resolve pairs for 36 turns each, median 9.89 against
+10.11 ms (paired difference: median -0.08, mean -0.47 ms); an earlier try, every 20
+pairs for 9 turns, 13.64 against 12.14. Both inside the noise. This session, in
+statements on PostgreSQL: approve 6 -> 4 (claim + resolve 10 -> 8, each request with
+its BEGIN and COMMIT):
 
-- the audit row, the moderation-log row and the events of a queue action are written
-  together at its end, one statement with a CTE per table (`community/appendonly.py`;
-  claim and unclaim now batch them too): claim + resolve 10.06 -> 9.1 ms;
-- the agreement gate is read with the item: the gate is now two columns
-  (`agreements.queries.gate_columns`) that both the gate's own statement and the item's
-  locking query select, so there is still one definition of it;
-- approving a held post publishes it in the thread counter's statement
-  (`forums.actions.publish_post`) instead of an ORM flush at commit;
-- found on the way: the item's locking query locked the item's row before the space's
-  event lock, while an author's edit takes the lock and then re-queues the item (a
-  possible deadlock); the query now takes the lock first (tested).
-- The last two came after the machine had slowed (02:55 UTC: SQLite's queue page 13 ms
-  instead of 8.6): claim + resolve then measured 11.0-11.9 ms on PostgreSQL, the
-  machine half as fast again as at 01:10.
+- the rules' stamp of the item's space (which censoring the approved post's events
+  needs) is read with the item, a one-row subquery joined on true
+  (`screening.rules_stamp_of`, shared with the posting read). The earlier session had
+  tried three correlated subqueries instead and dropped them. Test: a censor rule
+  added while the post waited applies to the published event; it failed with the
+  stamp of another scope;
+- the approval's decision (the item's version-checked UPDATE) runs in the statement
+  that publishes the post and counts it into its thread, as a data-modifying CTE
+  (`forums.actions.count_post(..., along=...)`). A lost race still undoes everything:
+  with the item's version moved on, the approval is a conflict and the post, thread,
+  item, log and events stay as they were (tested; it failed with the check removed).
 
-Where the time goes (cProfile, CPU): request handling around the views (Flask,
-Flask-Login, flask-smorest, the test client) about a third; fetching and authorizing the
-item a quarter; the actions a quarter; psycopg building result descriptions ~6 %. Left:
-approve's item UPDATE could join the counter's statement (-1 round trip); the
-watched-words stamp that censoring an approved post's payload reads could
-come with the item (tried in the earlier session as three correlated subqueries: no
-gain). The earlier session's figures, on a slower machine (fc-v1300): 10.6-11.3 ms.
-Earlier rounds' figures (18-76 ms) were taken while other engineers' test suites kept
-the 2 cores at load 5-12.
+The second session's figures on a faster machine (fc-v1252): 9.1 ms in its faster
+hour, 10.0-11.9 in its slower hours; the earlier session's on this kind (fc-v1300):
+10.6-11.3 ms. Where the time goes (cProfile, CPU): request handling around the views
+(Flask, Flask-Login, flask-smorest, the test client) about a third; fetching and
+authorizing the item a quarter; the actions a quarter. Left: claim's item UPDATE could
+go into the statement that writes the appended rows (-1 round trip; `appendonly` would
+have to run an UPDATE and report its rows); the user's row that Flask-Login loads is a
+statement of every request. Earlier rounds' figures (18-76 ms) were taken while other
+engineers' test suites kept the 2 cores at load 5-12.
+
+The second session (2026-12-06, fc-v1252), in statements per request on PostgreSQL:
+claim 7 -> 4, approve 10 -> 6. The audit row, the moderation-log row and the events of
+a queue action are written together at its end, one statement with a CTE per table
+(`community/appendonly.py`); the agreement gate is read with the item (two columns,
+`agreements.queries.gate_columns`, that the gate's own statement selects too);
+approving publishes the post in the thread counter's statement; and the item's locking
+query takes the space's event lock before the item's row (an author's edit takes the
+lock and then re-queues the item: a possible deadlock, tested).
 
 What changed for speed, in order:
 
