@@ -2,6 +2,7 @@
 
     python -m bench                 # both backends, writes bench/RESULTS.md
     python -m bench --backends sqlite --no-write
+    python -m bench --smoke         # small sizes: checks that everything runs, writes nothing
 
 Timings are in-process through the Flask test client (pages, API) or straight through
 the service layer (posting), like a single web worker would do them.

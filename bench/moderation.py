@@ -3,6 +3,7 @@ cost of watched-word and personal-data checks on posting.
 
     python -m bench.moderation                       # both backends, appends to RESULTS.md
     python -m bench.moderation --backends sqlite --no-write
+    python -m bench.moderation --smoke                # small sizes, writes nothing
 
 Pages go through the Flask test client in-process, signed in (like one web worker);
 claim + resolve goes through the JSON API (two requests, each its own transaction).
