@@ -36,8 +36,8 @@ SQLite; on PostgreSQL the queue pages (15-18 ms, target 30) and screening (0.5 m
 target 1) are met; claim + resolve is at its line, on a machine whose speed swung by
 half within minutes.** PostgreSQL claim + resolve in every run of the day, nothing else
 running: with the session's starting code, 7.8-11.1 ms over six runs (03:37-03:59
-UTC); with this session's changes, 8.7-18.9 ms over fifteen runs (04:29-04:54), median
-10.8, six under 10 (the table above is one of the fifteen: 12.2). The pure-Python part
+UTC); with this session's changes, 8.7-18.9 ms over nineteen runs (04:29-05:12),
+median 11.2, six under 10 (the table above is one of them: 12.2). The pure-Python part
 moved with it: the forum benchmark's Markdown + bleach took 0.44-0.94 ms per post in
 the same minutes, while a standalone loop of the same renders took 0.30-0.40 ms.
 A/B of this session's two changes against the session's starting code, two processes
