@@ -95,17 +95,23 @@ def _remember_last_event_id() -> None:
     if request.endpoint not in _LIVE_PAGES or not current_app.config["LIVE_UPDATES"]:
         return
     args = request.view_args or {}
-    if "thread_id" in args:
-        space_id: Any = sa.select(Thread.space_id).where(
-            Thread.id == args["thread_id"]).scalar_subquery()
-    elif "space_id" in args:
-        space_id = args["space_id"]
-    else:
+    of = "thread_id" if "thread_id" in args else "space_id" if "space_id" in args else None
+    if of is None:
         return
+    row = db.session.execute(_last_event_id(of), {"of": args[of]}).one()
+    g.live_last_event_id = max(row[0] or 0, row[1] or 0)
+
+
+@functools.cache
+def _last_event_id(of: str) -> sa.Select[Any]:
+    """The space's newest event id and pruned horizon, the space named by the page's
+    `thread_id` or `space_id` (bind parameter `of`). Built once per kind of page."""
+    space_id: Any = sa.bindparam("of", type_=sa.Integer)
+    if of == "thread_id":
+        space_id = sa.select(Thread.space_id).where(Thread.id == space_id).scalar_subquery()
     newest = sa.select(sa.func.max(Event.id)).where(Event.space_id == space_id)
     pruned = sa.select(EventHorizon.pruned_through).where(EventHorizon.space_id == space_id)
-    row = db.session.execute(sa.select(newest.scalar_subquery(), pruned.scalar_subquery())).one()
-    g.live_last_event_id = max(row[0] or 0, row[1] or 0)
+    return sa.select(newest.scalar_subquery(), pruned.scalar_subquery())
 
 
 @bp.app_template_global("live_last_event_id")

@@ -20,6 +20,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Read on every signed-in request: built once (Session.get builds its query each time).
+_USER = (sa.select(User).where(User.id == sa.bindparam("user_id"))
+         .execution_options(autoflush=False))  # as Session.get: nothing pending is written
+
+
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     """Sessions name the user and the session version, so bumping it ends them all."""
@@ -28,7 +33,7 @@ def _load_user(session_id: str) -> User | None:
     user_id, _sep, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(_USER, {"user_id": int(user_id)})
     if user is None or user.status != UserStatus.ACTIVE or user.session_version != int(version):
         return None
     return user

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -53,9 +54,15 @@ def access_space_content(user: User, space_id: int,
     return Reader(space, membership)
 
 
+# The space comes with the thread: the space gate then finds it in the session. Built
+# once: every thread page and reply reads it.
+_THREAD_WITH_SPACE = (sa.select(Thread).options(joinedload(Thread.space))
+                      .where(Thread.id == sa.bindparam("thread_id"))
+                      .execution_options(autoflush=False))  # as Session.get did
+
+
 def access_thread_by_id(user: User, thread_id: int) -> tuple[Thread, Reader]:
-    # The space comes with the thread: the space gate then finds it in the session.
-    thread = (db.session.get(Thread, thread_id, options=[joinedload(Thread.space)])
+    thread = (db.session.scalar(_THREAD_WITH_SPACE, {"thread_id": thread_id})
               if user.is_authenticated else None)
     if thread is None:
         raise NotFound()

@@ -6,6 +6,7 @@ so the cost of a page does not grow with the length of a thread or a space.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,10 +15,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from community.extensions import db
 from community.forums.access import Reader, can_read_source, can_see_post_text
-from community.forums.models import Post, PostRevision, PostState, ReadState, Thread
+from community.forums.models import Post, PostRevision, PostState, ReadState, Thread, ThreadKind
 from community.realtime import rooms
 from community.realtime.models import Event
 from community.spaces.models import Membership, MembershipState, Role
@@ -39,12 +41,6 @@ class Page:
 
 # --- threads -------------------------------------------------------------------------
 
-def _thread_visibility(reader: Reader) -> sa.ColumnElement[bool]:
-    if reader.is_facilitator:
-        return sa.true()
-    return sa.or_(Thread.state == PostState.PUBLISHED, Thread.author_id == reader.membership.id)
-
-
 def list_threads(reader: Reader, *, cursor: list[int] | None = None,
                  limit: int = THREADS_PER_PAGE) -> tuple[list[tuple[Thread, int | None]],
                                                          list[int] | None]:
@@ -52,19 +48,13 @@ def list_threads(reader: Reader, *, cursor: list[int] | None = None,
 
     `cursor` is the [pinned, last_post_id, id] of the last thread of the previous page.
     """
-    query = (sa.select(Thread, ReadState.last_read_post_id)
-             .outerjoin(ReadState, sa.and_(ReadState.thread_id == Thread.id,
-                                           ReadState.membership_id == reader.membership.id))
-             .where(Thread.space_id == reader.space.id, _thread_visibility(reader))
-             .options(joinedload(Thread.author).joinedload(Membership.user))
-             .order_by(Thread.pinned.desc(), Thread.last_post_id.desc(), Thread.id.desc())
-             .limit(limit + 1))
-    if cursor:
-        pinned, last_post_id, thread_id = cursor
-        query = query.where(sa.tuple_(Thread.pinned, Thread.last_post_id, Thread.id)
-                            < sa.tuple_(sa.literal(bool(pinned)), sa.literal(last_post_id),
-                                        sa.literal(thread_id)))
-    rows = [(thread, last_read) for thread, last_read in db.session.execute(query).unique()]
+    pinned, last_post_id, thread_id = cursor or (False, None, None)
+    query = _threads_page(reader.is_facilitator, bool(cursor))
+    params = {"member_id": reader.membership.id, "space_id": reader.space.id,
+              "limit": limit + 1, "pinned": bool(pinned), "last_post_id": last_post_id,
+              "thread_id": thread_id}
+    rows = [(thread, last_read)
+            for thread, last_read in db.session.execute(query, params).unique()]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -77,21 +67,47 @@ def is_unread(thread: Thread, last_read_post_id: int | None) -> bool:
     return thread.last_post_id > (last_read_post_id or 0)
 
 
+_LAST_READ = sa.select(ReadState.last_read_post_id).where(
+    ReadState.membership_id == sa.bindparam("membership_id"),
+    ReadState.thread_id == sa.bindparam("thread_id"))
+
+
 def get_last_read(membership_id: int, thread_id: int) -> int:
-    return db.session.scalar(sa.select(ReadState.last_read_post_id).where(
-        ReadState.membership_id == membership_id, ReadState.thread_id == thread_id)) or 0
+    return db.session.scalar(_LAST_READ, {"membership_id": membership_id,
+                                          "thread_id": thread_id}) or 0
+
+
+@functools.cache
+def _threads_page(everything: bool, after_cursor: bool) -> sa.Select[Any]:
+    """`list_threads`'s statement, built once per kind of page (building it cost the
+    thread list more than running it). `everything` (facilitators): threads waiting for
+    review too; otherwise published ones and the member's own."""
+    query = (sa.select(Thread, ReadState.last_read_post_id)
+             .outerjoin(ReadState, sa.and_(ReadState.thread_id == Thread.id,
+                                           ReadState.membership_id == sa.bindparam("member_id")))
+             .where(Thread.space_id == sa.bindparam("space_id"))
+             .options(joinedload(Thread.author).joinedload(Membership.user))
+             .order_by(Thread.pinned.desc(), Thread.last_post_id.desc(), Thread.id.desc())
+             .limit(sa.bindparam("limit", type_=sa.Integer)))
+    if not everything:
+        query = query.where(sa.or_(Thread.state == PostState.PUBLISHED,
+                                   Thread.author_id == sa.bindparam("member_id")))
+    if after_cursor:
+        query = query.where(
+            sa.tuple_(Thread.pinned, Thread.last_post_id, Thread.id)
+            < sa.tuple_(sa.bindparam("pinned", type_=sa.Boolean),
+                        sa.bindparam("last_post_id", type_=sa.Integer),
+                        sa.bindparam("thread_id", type_=sa.Integer)))
+    return query
 
 
 # --- posts ---------------------------------------------------------------------------
 
-def _post_visibility(reader: Reader) -> sa.ColumnElement[bool]:
-    if reader.is_facilitator:
-        return sa.true()
-    return sa.and_(sa.or_(Post.state == PostState.PUBLISHED,
-                          sa.and_(Post.state == PostState.REMOVED,
-                                  Post.published_at.is_not(None)),
-                          Post.author_id == reader.membership.id),
-                   visible_answers(reader))
+def _shown_posts(author_id: int | sa.BindParameter[int]) -> sa.ColumnElement[bool]:
+    """A member sees published posts, tombstones of published ones, and their own."""
+    return sa.or_(Post.state == PostState.PUBLISHED,
+                  sa.and_(Post.state == PostState.REMOVED, Post.published_at.is_not(None)),
+                  Post.author_id == author_id)
 
 
 def visible_answers(reader: Reader) -> sa.ColumnElement[bool]:
@@ -106,15 +122,17 @@ def list_posts(reader: Reader, thread: Thread, *, after: int | None = None,
                limit: int = POSTS_PER_PAGE) -> Page:
     """A page of the thread's posts in order: from the start, after or before a post id,
     or the last page. Each page is one index range scan on (thread_id, id)."""
-    query = (sa.select(Post).where(Post.thread_id == thread.id, _post_visibility(reader))
-             .options(lazyload(Post.author)).limit(limit + 1))
     backwards = last or before is not None
-    if before is not None:
-        query = query.where(Post.id < before)
-    if after is not None:
-        query = query.where(Post.id > after)
-    query = query.order_by(Post.id.desc() if backwards else Post.id)
-    posts = list(db.session.scalars(query))
+    params = {"thread_id": thread.id, "member_id": reader.membership.id,
+              "before": before, "after": after, "limit": limit + 1}
+    if thread.kind == ThreadKind.ACTIVITY and not reader.is_facilitator:
+        # Built per call: which answers are hidden depends on the reader and the time.
+        query = _posts_page(False, before is not None, after is not None, backwards).where(
+            visible_answers(reader))
+    else:
+        query = _posts_page(reader.is_facilitator, before is not None, after is not None,
+                            backwards)
+    posts = list(db.session.scalars(query, params))
     more = len(posts) > limit
     posts = posts[:limit]
     load_authors(posts)
@@ -128,13 +146,39 @@ def list_posts(reader: Reader, thread: Thread, *, after: int | None = None,
     return page
 
 
+@functools.cache
+def _posts_page(everything: bool, before: bool, after: bool, backwards: bool) -> sa.Select[Any]:
+    """`list_posts`'s statement for one kind of page, built once: building it cost a
+    thread page more than running it. `everything` (facilitators): held, rejected and
+    removed posts too; otherwise what `_shown_posts` lets a member see. Only an
+    activity's answers can be hidden beyond that (`visible_answers`, added per call)."""
+    query = (sa.select(Post).where(Post.thread_id == sa.bindparam("thread_id"))
+             .options(lazyload(Post.author)).limit(sa.bindparam("limit", type_=sa.Integer)))
+    if not everything:
+        query = query.where(_shown_posts(sa.bindparam("member_id")))
+    if before:
+        query = query.where(Post.id < sa.bindparam("before"))
+    if after:
+        query = query.where(Post.id > sa.bindparam("after"))
+    return query.order_by(Post.id.desc() if backwards else Post.id)
+
+
 def load_authors(posts: list[Post]) -> None:
-    """Load the few distinct authors of a page (and their users) in one query, so that
-    `post.author` finds them in the session instead of joining them onto every row."""
+    """Load the few distinct authors of a page (and their users) in one query and hand
+    each post its author, instead of joining them onto every row. Handed, not only
+    loaded: the session holds objects weakly, so an author no other object referred to
+    was gone again by the time the page asked for it (two more statements a page)."""
     ids = {p.author_id for p in posts if p.author_id is not None}
-    if ids:
-        db.session.execute(sa.select(Membership).where(Membership.id.in_(ids))
-                           .options(joinedload(Membership.user))).unique().all()
+    if not ids:
+        return
+    authors = {m.id: m for m in db.session.scalars(_AUTHORS, {"ids": sorted(ids)}).unique()}
+    for post in posts:
+        if post.author_id is not None:
+            set_committed_value(post, "author", authors.get(post.author_id))
+
+
+_AUTHORS = (sa.select(Membership).where(Membership.id.in_(sa.bindparam("ids", expanding=True)))
+            .options(joinedload(Membership.user)))
 
 
 def list_member_posts(reader: Reader, author: Membership, *, before: int | None = None,

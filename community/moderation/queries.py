@@ -65,10 +65,15 @@ def list_safeguarding_contacts() -> list[User]:
         SafeguardingContact, SafeguardingContact.user_id == User.id).order_by(User.display_name)))
 
 
+# Read on every page (base.html's queue count, safety banner and notices): built once,
+# as building each cost more than running it.
+_FACILITATED = sa.select(Membership.space_id).where(
+    Membership.user_id == sa.bindparam("user_id"), Membership.role == Role.FACILITATOR,
+    Membership.state == MembershipState.ACTIVE)
+
+
 def facilitated_space_ids(user: User) -> list[int]:
-    return list(db.session.scalars(sa.select(Membership.space_id).where(
-        Membership.user_id == user.id, Membership.role == Role.FACILITATOR,
-        Membership.state == MembershipState.ACTIVE)))
+    return list(db.session.scalars(_FACILITATED, {"user_id": user.id}))
 
 
 # --- the queue --------------------------------------------------------------------------
@@ -168,13 +173,22 @@ def count_pending(space_ids: list[int] | None) -> int:
     key = None if space_ids is None else tuple(sorted(space_ids))
     memo = g.setdefault(_COUNTS, {}) if has_request_context() else {}
     if key not in memo:
-        inner = sa.select(ReviewItem.id).where(ReviewItem.state == ReviewState.PENDING)
-        if space_ids is not None:
-            inner = inner.where(ReviewItem.space_id == space_ids[0] if len(space_ids) == 1
-                                else ReviewItem.space_id.in_(space_ids))
-        memo[key] = db.session.scalar(sa.select(sa.func.count()).select_from(
-            inner.limit(QUEUE_COUNT_CAP).subquery())) or 0
+        scope = "all" if space_ids is None else "one" if len(space_ids) == 1 else "some"
+        memo[key] = db.session.scalar(_pending_count(scope), {
+            "space_id": space_ids[0] if scope == "one" else None,  # type: ignore[index]
+            "space_ids": space_ids}) or 0
     return memo[key]
+
+
+@functools.cache
+def _pending_count(scope: str) -> sa.Select[Any]:
+    """`count_pending`'s statement for every space, one space or several, built once."""
+    inner = sa.select(ReviewItem.id).where(ReviewItem.state == ReviewState.PENDING)
+    if scope == "one":
+        inner = inner.where(ReviewItem.space_id == sa.bindparam("space_id"))
+    elif scope == "some":
+        inner = inner.where(ReviewItem.space_id.in_(sa.bindparam("space_ids", expanding=True)))
+    return sa.select(sa.func.count()).select_from(inner.limit(QUEUE_COUNT_CAP).subquery())
 
 
 def user_names(ids: set[int | None]) -> dict[int, str]:
@@ -323,10 +337,13 @@ def list_notices(user: User, *, limit: int = 50) -> list[Notice]:
                                    .order_by(Notice.id.desc()).limit(limit)))
 
 
+_UNREAD_NOTICES = (sa.select(Notice).where(Notice.user_id == sa.bindparam("user_id"),
+                                          Notice.read_at.is_(None))
+                   .order_by(Notice.id.desc()).limit(5))
+
+
 def unread_notices(user: User) -> list[Notice]:
-    return list(db.session.scalars(sa.select(Notice).where(
-        Notice.user_id == user.id, Notice.read_at.is_(None)).order_by(Notice.id.desc())
-        .limit(5)))
+    return list(db.session.scalars(_UNREAD_NOTICES, {"user_id": user.id}))
 
 
 def safety_items_for(user: User, *, space_ids: list[int] | None = None) -> list[ReviewItem]:
@@ -334,14 +351,21 @@ def safety_items_for(user: User, *, space_ids: list[int] | None = None) -> list[
     (`space_ids`, looked up when not given), all of them for safeguarding contacts, and
     escalated ones for admins. One query over `ix_review_items_safety`."""
     spaces = facilitated_space_ids(user) if space_ids is None else space_ids
-    conditions = [sa.exists().where(SafeguardingContact.user_id == user.id)]
-    if spaces:
-        conditions.append(ReviewItem.space_id.in_(spaces))
-    if user.is_admin:
+    return list(db.session.scalars(_safety_items(bool(spaces), user.is_admin),
+                                   {"user_id": user.id, "space_ids": spaces}))
+
+
+@functools.cache
+def _safety_items(facilitates: bool, admin: bool) -> sa.Select[Any]:
+    """`safety_items_for`'s statement, one per kind of user (every page shows the banner)."""
+    conditions = [sa.exists().where(SafeguardingContact.user_id == sa.bindparam("user_id"))]
+    if facilitates:
+        conditions.append(ReviewItem.space_id.in_(sa.bindparam("space_ids", expanding=True)))
+    if admin:
         conditions.append(ReviewItem.escalated_at.is_not(None))
-    return list(db.session.scalars(sa.select(ReviewItem).where(
+    return (sa.select(ReviewItem).where(
         ReviewItem.safety.is_(True), ReviewItem.state == ReviewState.PENDING,
-        sa.or_(*conditions)).order_by(ReviewItem.id).limit(10)))
+        sa.or_(*conditions)).order_by(ReviewItem.id).limit(10))
 
 
 def list_watched_words(space_id: int | None) -> list[WatchedWord]:

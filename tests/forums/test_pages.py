@@ -188,3 +188,36 @@ def test_the_space_page_partial_lists_threads(app, space, member, thread):
         outsider_view = render_template("forums/_space_threads.html", space=space,
                                         membership=None)
         assert thread.title not in outsider_view
+
+
+def test_a_thread_page_reads_its_authors_in_one_statement(app, space, member, facilitator,
+                                                         as_user):
+    """However many people wrote on a page, their names come from one query. (Authors
+    nothing else held were once read again one by one, two statements each.)"""
+    thread, _ = start_thread(space, facilitator)
+    robin = as_user(member)
+
+    def statements_of_a_second_visit() -> int:
+        robin.get(f"/threads/{thread.id}")  # the first visit also moves the read position
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = robin.get(f"/threads/{thread.id}")
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        assert page.status_code == HTTPStatus.OK
+        return len(seen)
+
+    alone = statements_of_a_second_visit()
+    writers = [factories.make_user(display_name=f"Writer {n}", email=f"w{n}@example.org")
+               for n in range(4)]
+    for user in writers:
+        factories.make_membership(space=space, user=user)
+        reply(thread, user, f"{user.display_name} was here")
+    assert statements_of_a_second_visit() == alone
+    page = robin.get(f"/threads/{thread.id}").text
+    assert all(f"Writer {n}" in page for n in range(4))

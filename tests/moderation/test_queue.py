@@ -314,3 +314,28 @@ def test_the_item_page_shows_the_author_by_pseudonym_only(as_user, space, member
     item = item_of(reply(thread, member, "Please look at this."))
     page = as_user(facilitator).get(f"/queue/{item.id}").get_data(as_text=True)
     assert "Robin" in page and "Mads Member" not in page
+
+
+def test_the_navigation_counts_the_items_waiting_in_the_spaces_each_person_reviews(
+        app, space, thread, facilitator, member, admin):
+    from tests.moderation.conftest import banner_for
+
+    other = factories.make_space(name="Second space", facilitators=[facilitator],
+                                 members=[(member, "Robin")],
+                                 moderation_policy=ModerationPolicy.PRE)
+    solo = factories.make_user(display_name="Solveig Solo", email="solveig@example.org")
+    factories.make_membership(space=other, user=solo, role=Role.FACILITATOR)
+    space.moderation_policy = ModerationPolicy.PRE
+    db.session.commit()
+    reply(thread, member, "Held in the first space")
+    other_thread = start_thread(other, facilitator, "Welcome", "Second")[0]
+    for n in range(2):
+        reply(other_thread, member, f"Held in the second space ({n})")
+
+    def badge(user) -> str:  # type: ignore[no-untyped-def]
+        return banner_for(app, user).split("Review queue", 1)[-1]
+
+    assert "3 items waiting" in badge(facilitator)   # both of Frida's spaces
+    assert "2 items waiting" in badge(solo)          # only the second space
+    assert "3 items waiting" in badge(admin)         # every space
+    assert "Review queue" not in banner_for(app, member)
