@@ -131,27 +131,53 @@ def list_queue(*, space_ids: list[int] | None, state: ReviewState = ReviewState.
 
     `cursor` is the [rank, id] of the last item of the previous page.
     """
-    query = with_context(sa.select(ReviewItem).where(ReviewItem.state == state)
-                         .order_by(ReviewItem.rank, ReviewItem.id).limit(limit + 1))
-    if state != ReviewState.PENDING:
-        query = query.order_by(None).order_by(ReviewItem.id.desc())
-    if space_ids is not None:
-        if len(space_ids) == 1:
-            query = query.where(ReviewItem.space_id == space_ids[0])
-        else:
-            query = query.where(ReviewItem.space_id.in_(space_ids))
-    if cursor:
-        if state == ReviewState.PENDING:
-            query = query.where(sa.tuple_(ReviewItem.rank, ReviewItem.id)
-                                > sa.tuple_(sa.literal(cursor[0]), sa.literal(cursor[1])))
-        else:
-            query = query.where(ReviewItem.id < cursor[1])
-    items = list(db.session.scalars(query).unique())
+    scope = _scope(space_ids)
+    query = _queue_page(state == ReviewState.PENDING, scope, bool(cursor))
+    items = list(db.session.scalars(query, {
+        "state": state, "limit": limit + 1, "space_ids": space_ids,
+        "space_id": space_ids[0] if scope == "one" else None,  # type: ignore[index]
+        "rank": cursor[0] if cursor else None, "after_id": cursor[1] if cursor else None,
+    }).unique())
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
         next_cursor = [items[-1].rank, items[-1].id]
     return items, next_cursor
+
+
+def _scope(space_ids: list[int] | None) -> str:
+    """Every space, one space or several: each gets its own statement (one space is an
+    equality, which the planner reads better than a one-element IN)."""
+    return "all" if space_ids is None else "one" if len(space_ids) == 1 else "some"
+
+
+def _of_spaces(query: sa.Select[Any], scope: str) -> sa.Select[Any]:
+    if scope == "one":
+        return query.where(ReviewItem.space_id == sa.bindparam("space_id"))
+    if scope == "some":
+        return query.where(ReviewItem.space_id.in_(sa.bindparam("space_ids", expanding=True)))
+    return query
+
+
+@functools.cache
+def _queue_page(pending: bool, scope: str, after_cursor: bool) -> sa.Select[Any]:
+    """`list_queue`'s statement for one kind of page, built once: building it with its
+    joined loads cost a queue page more than running it. Pending items come most urgent
+    first, decided ones newest first."""
+    query = _of_spaces(with_context(sa.select(ReviewItem).where(
+        ReviewItem.state == sa.bindparam("state"))), scope).limit(
+        sa.bindparam("limit", type_=sa.Integer))
+    if pending:
+        query = query.order_by(ReviewItem.rank, ReviewItem.id)
+        if after_cursor:
+            query = query.where(sa.tuple_(ReviewItem.rank, ReviewItem.id) > sa.tuple_(
+                sa.bindparam("rank", type_=sa.Integer),
+                sa.bindparam("after_id", type_=sa.Integer)))
+    else:
+        query = query.order_by(ReviewItem.id.desc())
+        if after_cursor:
+            query = query.where(ReviewItem.id < sa.bindparam("after_id", type_=sa.Integer))
+    return query
 
 
 _COUNTS = "moderation_counts"
@@ -173,7 +199,7 @@ def count_pending(space_ids: list[int] | None) -> int:
     key = None if space_ids is None else tuple(sorted(space_ids))
     memo = g.setdefault(_COUNTS, {}) if has_request_context() else {}
     if key not in memo:
-        scope = "all" if space_ids is None else "one" if len(space_ids) == 1 else "some"
+        scope = _scope(space_ids)
         memo[key] = db.session.scalar(_pending_count(scope), {
             "space_id": space_ids[0] if scope == "one" else None,  # type: ignore[index]
             "space_ids": space_ids}) or 0
@@ -183,11 +209,8 @@ def count_pending(space_ids: list[int] | None) -> int:
 @functools.cache
 def _pending_count(scope: str) -> sa.Select[Any]:
     """`count_pending`'s statement for every space, one space or several, built once."""
-    inner = sa.select(ReviewItem.id).where(ReviewItem.state == ReviewState.PENDING)
-    if scope == "one":
-        inner = inner.where(ReviewItem.space_id == sa.bindparam("space_id"))
-    elif scope == "some":
-        inner = inner.where(ReviewItem.space_id.in_(sa.bindparam("space_ids", expanding=True)))
+    inner = _of_spaces(sa.select(ReviewItem.id).where(ReviewItem.state == ReviewState.PENDING),
+                       scope)
     return sa.select(sa.func.count()).select_from(inner.limit(QUEUE_COUNT_CAP).subquery())
 
 

@@ -316,6 +316,28 @@ def test_the_item_page_shows_the_author_by_pseudonym_only(as_user, space, member
     assert "Robin" in page and "Mads Member" not in page
 
 
+
+def test_decided_items_are_listed_newest_first_page_by_page(space, thread, member, facilitator,
+                                                           admin, as_user):
+    space.moderation_policy = ModerationPolicy.PRE
+    db.session.commit()
+    posts = [reply(thread, member, f"Question {n}") for n in range(3)]
+    client = as_user(facilitator)
+    for post in posts:
+        item = item_of(post)
+        claimed = client.post(f"/api/v1/queue/{item.id}/claim", json={"version": item.version})
+        assert client.post(f"/api/v1/queue/{item.id}/approve", json={
+            "version": claimed.get_json()["version"]}).status_code == HTTPStatus.OK
+    url = f"/api/v1/spaces/{space.id}/queue?state=approved&limit=2"
+    first = client.get(url).get_json()
+    second = client.get(f"{url}&cursor={first['next_cursor']}").get_json()
+    ids = [i["post_id"] for i in first["items"] + second["items"]]
+    assert ids == [p.id for p in reversed(posts)] and second["next_cursor"] is None
+    assert first["pending"] == 0
+    across = as_user(admin).get("/api/v1/queue?state=approved&limit=2").get_json()
+    assert [i["post_id"] for i in across["items"]] == ids[:2]
+
+
 def test_the_navigation_counts_the_items_waiting_in_the_spaces_each_person_reviews(
         app, space, thread, facilitator, member, admin):
     from tests.moderation.conftest import banner_for
