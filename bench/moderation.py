@@ -31,6 +31,28 @@ from bench.__main__ import client_for, drop_database, get_ok, make_app, median_m
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "# Moderation benchmarks"
 NOTES = """
+**Status (2026-12-06, fourth session, kernel build fc-v1272): on this machine, about
+half as fast as the third session's on the same pure-Python work, the queue pages are
+at their line and claim + resolve is over it; screening is met.** Nothing else
+running. PostgreSQL, fourteen runs of the session's starting code (05:46-06:29 UTC)
+against nine of the final code (06:53-07:04): facilitator queue page 29.2 ms median
+(20.5-31.4) against 27.3 (20.2-31.9); admin cross-space page 26.5 (23.1-28.5) against
+24.0 (18.5-25.4); claim + resolve 13.3 (12.2-15.3) against 14.5 (11.7-20.3), the final
+runs in a slower stretch (the forum benchmark's Markdown + bleach 0.66-0.93 ms per post
+in them, 0.59-0.81 before). SQLite: queue pages 9.8-21.8 ms, claim + resolve 5.8-13.0
+ms. Screening 0.5-1.0 ms with 200 watched words (target 1). The third session's table
+on fc-v1300 had 18.4, 15.1 and 12.2 ms.
+
+This session's change here: the queue page's statement (the items with their post,
+thread, space and author in five joined loads) is built once per kind of page (pending
+or decided, one space, several or every space, with or without a cursor) instead of on
+every request; the navigation's queue count, the safety banner and the notices, read on
+every page, likewise. Tests: decided items come newest first, page by page, in a
+space's queue and across spaces (fails with the order reversed); the navigation counts
+the items of one space, several spaces and every space. Claim and approve build no
+statement per request (4 statements each, checked); what is left is SQLAlchemy's and
+psycopg's work per statement and row, and the server's.
+
 **Status (2026-12-06, third session, kernel build fc-v1300): every target met on
 SQLite; on PostgreSQL the queue pages (15-18 ms, target 30) and screening (0.5 ms,
 target 1) are met; claim + resolve is at its line, on a machine whose speed swung by
