@@ -125,13 +125,11 @@ def list_posts(reader: Reader, thread: Thread, *, after: int | None = None,
     backwards = last or before is not None
     params = {"thread_id": thread.id, "member_id": reader.membership.id,
               "before": before, "after": after, "limit": limit + 1}
+    query = _posts_page(reader.is_facilitator, before is not None, after is not None,
+                        backwards)
     if thread.kind == ThreadKind.ACTIVITY and not reader.is_facilitator:
         # Built per call: which answers are hidden depends on the reader and the time.
-        query = _posts_page(False, before is not None, after is not None, backwards).where(
-            visible_answers(reader))
-    else:
-        query = _posts_page(reader.is_facilitator, before is not None, after is not None,
-                            backwards)
+        query = query.where(visible_answers(reader))
     posts = list(db.session.scalars(query, params))
     more = len(posts) > limit
     posts = posts[:limit]
@@ -163,6 +161,10 @@ def _posts_page(everything: bool, before: bool, after: bool, backwards: bool) ->
     return query.order_by(Post.id.desc() if backwards else Post.id)
 
 
+_AUTHORS = (sa.select(Membership).where(Membership.id.in_(sa.bindparam("ids", expanding=True)))
+            .options(joinedload(Membership.user)))
+
+
 def load_authors(posts: list[Post]) -> None:
     """Load the few distinct authors of a page (and their users) in one query and hand
     each post its author, instead of joining them onto every row. Handed, not only
@@ -176,9 +178,6 @@ def load_authors(posts: list[Post]) -> None:
         if post.author_id is not None:
             set_committed_value(post, "author", authors.get(post.author_id))
 
-
-_AUTHORS = (sa.select(Membership).where(Membership.id.in_(sa.bindparam("ids", expanding=True)))
-            .options(joinedload(Membership.user)))
 
 
 def list_member_posts(reader: Reader, author: Membership, *, before: int | None = None,

@@ -131,11 +131,9 @@ def list_queue(*, space_ids: list[int] | None, state: ReviewState = ReviewState.
 
     `cursor` is the [rank, id] of the last item of the previous page.
     """
-    scope = _scope(space_ids)
-    query = _queue_page(state == ReviewState.PENDING, scope, bool(cursor))
+    query = _queue_page(state == ReviewState.PENDING, _scope(space_ids), bool(cursor))
     items = list(db.session.scalars(query, {
-        "state": state, "limit": limit + 1, "space_ids": space_ids,
-        "space_id": space_ids[0] if scope == "one" else None,  # type: ignore[index]
+        **_space_params(space_ids), "state": state, "limit": limit + 1,
         "rank": cursor[0] if cursor else None, "after_id": cursor[1] if cursor else None,
     }).unique())
     next_cursor = None
@@ -149,6 +147,12 @@ def _scope(space_ids: list[int] | None) -> str:
     """Every space, one space or several: each gets its own statement (one space is an
     equality, which the planner reads better than a one-element IN)."""
     return "all" if space_ids is None else "one" if len(space_ids) == 1 else "some"
+
+
+def _space_params(space_ids: list[int] | None) -> dict[str, Any]:
+    """The bind parameters `_of_spaces` reads, whatever the scope."""
+    one = space_ids is not None and len(space_ids) == 1
+    return {"space_id": space_ids[0] if one else None, "space_ids": space_ids}  # type: ignore[index]
 
 
 def _of_spaces(query: sa.Select[Any], scope: str) -> sa.Select[Any]:
@@ -199,10 +203,8 @@ def count_pending(space_ids: list[int] | None) -> int:
     key = None if space_ids is None else tuple(sorted(space_ids))
     memo = g.setdefault(_COUNTS, {}) if has_request_context() else {}
     if key not in memo:
-        scope = _scope(space_ids)
-        memo[key] = db.session.scalar(_pending_count(scope), {
-            "space_id": space_ids[0] if scope == "one" else None,  # type: ignore[index]
-            "space_ids": space_ids}) or 0
+        memo[key] = db.session.scalar(_pending_count(_scope(space_ids)),
+                                      _space_params(space_ids)) or 0
     return memo[key]
 
 
