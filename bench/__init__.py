@@ -16,6 +16,7 @@ class Sizes:
     threads: int = 5_000         # threads in the listed space
     posts: int = 2_000           # replies posted, in `rounds` rounds
     rounds: int = 5
+    posters: int = 4             # members posting at once (bench/concurrent_posting.py)
     page_runs: int = 60          # requests per page figure (median)
     spaces: int = 200            # moderation: spaces, each with its share of the items
     items: int = 50_000
@@ -25,5 +26,5 @@ class Sizes:
 
 
 FULL = Sizes()
-SMOKE = Sizes(thread_posts=200, threads=100, posts=40, rounds=2, page_runs=3, spaces=3,
+SMOKE = Sizes(thread_posts=200, threads=100, posts=40, rounds=2, posters=2, page_runs=3, spaces=3,
               items=150, decisions=8, words=8, check_runs=5)

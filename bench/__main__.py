@@ -11,9 +11,12 @@ the service layer (posting), like a single web worker would do them.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess  # nosec B404 # runs this repository's own benchmark module
+import sys
 import tempfile
 import time
 import uuid
@@ -236,6 +239,30 @@ def bench_pages(app, ids: dict[str, Any],  # type: ignore[no-untyped-def]
     return figures
 
 
+def reply(thread, membership, n: int) -> None:  # type: ignore[no-untyped-def]
+    """The `n`th benchmark reply, as a web worker would post it: validate, render and
+    sanitize, then the service's checks and writes, then commit."""
+    from community.extensions import db
+    from community.forums import actions
+
+    body = actions.prepare_body(f"{BODIES[n % 4]} (#{n})")
+    actions.check_create_post(thread, membership, body=body)
+    db.session.commit()
+
+
+def bench_posting_at_once(backend: str, sizes: Sizes = FULL) -> dict[str, float]:
+    """bench/concurrent_posting.py, in a process of its own under gevent's patching."""
+    command = [sys.executable, "-m", "gevent.monkey", "--module", "bench.concurrent_posting",
+               "--backend", backend, "--posts", str(sizes.posts),
+               "--rounds", str(sizes.rounds), "--posters", str(sizes.posters)]
+    run = subprocess.run(command, capture_output=True, text=True,  # nosec B603 # our own
+                         check=False, cwd=Path(__file__).resolve().parent.parent)
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{run.stderr[-4000:]}")
+    figures: dict[str, float] = json.loads(run.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def bench_posting(app, ids: dict[str, Any],  # type: ignore[no-untyped-def]
                   count: int = 2000, rounds: int = 5) -> dict[str, float]:
     """validate + render + sanitize + store + record event + commit, one post per commit.
@@ -279,9 +306,7 @@ def bench_posting(app, ids: dict[str, Any],  # type: ignore[no-untyped-def]
                 rendering[0] = 0.0
                 start, cpu_start = time.perf_counter(), time.process_time()
                 for n in range(r * per_round, (r + 1) * per_round):
-                    body = actions.prepare_body(f"{BODIES[n % 4]} (#{n})")
-                    actions.check_create_post(thread, membership, body=body)
-                    db.session.commit()
+                    reply(thread, membership, n)
                 measured.append((time.perf_counter() - start, time.process_time() - cpu_start,
                                  rendering[0]))
     finally:
@@ -305,6 +330,7 @@ def run(backend: str, sizes: Sizes = FULL) -> dict[str, float]:
         try:
             ids = seed(app)
             figures = bench_posting(app, ids, sizes.posts, sizes.rounds)
+            figures.update(bench_posting_at_once(backend, sizes))
             figures.update(bench_pages(app, ids, sizes))
             with app.app_context():
                 from community.extensions import db

@@ -25,6 +25,9 @@ def test_the_benchmarks_run_with_one_command_and_smoke_mode_writes_nothing() -> 
     out = run.stdout
     posting = [float(v) for v in re.findall(r"^  posts per second +([0-9.]+)$", out, re.M)]
     assert len(posting) == len(BACKENDS) and all(v > 0 for v in posting), out
+    at_once = [float(v) for v in re.findall(
+        r"^  posts per second, \d+ posters at once +([0-9.]+)$", out, re.M)]
+    assert len(at_once) == len(BACKENDS) and all(v > 0 for v in at_once), out
     pages = re.findall(r"^  thread page, 10,000 posts, last page \(HTML\) +([0-9.]+)$", out, re.M)
     assert len(pages) == len(BACKENDS), out
     for backend in BACKENDS:
