@@ -264,3 +264,55 @@ def test_signing_out_elsewhere_stops_live_updates_with_a_message(open_as):
     reply(robin, "Sky should not get this one live.")
     sky.wait_for_timeout(2000)
     assert posts_with(sky, "Sky should not get this one live").count() == 0
+
+
+def test_an_event_overtaken_on_its_way_is_not_lost_when_the_connection_drops(open_as):
+    """Two writers of a space commit in id order but publish on their own, so a later
+    event can reach a member a moment before an earlier one. If the connection drops
+    in between, the earlier one must still come: here the socket holds it back, lets the
+    next one pass, and then drops. Kit posts (Robin posts most in this module, and
+    posting is rate limited); Robin's socket goes through `relay`."""
+    kit = open_as(KIT, "/")
+    thread = start_thread(kit)
+    robin = open_as(ROBIN, thread)
+    sockets: list[Any] = []
+    held: list[str] = []
+
+    def relay(socket: Any) -> None:
+        server = socket.connect_to_server()
+        sockets.append(socket)
+
+        def to_page(message: str | bytes) -> None:
+            if not held and isinstance(message, str) and "Held back on its way" in message:
+                held.append(message)  # lost with the connection
+                return
+            socket.send(message)
+
+        server.on_message(to_page)
+        socket.on_message(server.send)
+
+    robin.route_web_socket(re.compile(r"/socket\.io/"), relay)
+    robin.reload()  # the page's socket now goes through `relay`
+    robin.wait_for_selector(LIVE)
+    for _ in range(100):  # until Socket.IO has moved from polling to the web socket
+        if sockets:
+            break
+        robin.wait_for_timeout(100)
+    robin.wait_for_timeout(1000)
+
+    reply(kit, "Held back on its way.")
+    for _ in range(100):
+        if held:
+            break
+        robin.wait_for_timeout(100)
+    assert held, "the first reply never came over the web socket"
+    reply(kit, "Overtook the one held back.")
+    posts_with(robin, "Overtook the one held back").wait_for(timeout=10 * SECONDS)
+    assert posts_with(robin, "Held back on its way").count() == 0
+
+    sockets[-1].close()  # the connection drops with the first reply still on its way
+    posts_with(robin, "Held back on its way").wait_for(timeout=30 * SECONDS)
+    robin.wait_for_selector(LIVE, timeout=10 * SECONDS)
+    robin.wait_for_timeout(1000)  # time for any duplicate to arrive
+    assert posts_with(robin, "Held back on its way").count() == 1
+    assert posts_with(robin, "Overtook the one held back").count() == 1

@@ -4,7 +4,8 @@
  * Reads its parameters from the data-* attributes of #live (templates/live/_live.html).
  * Subscribes from the event id the server rendered into the page, so everything that
  * happened after the page was read is replayed; after a reconnect it subscribes again
- * from the last event it handled, and fills any remaining gap from the events API.
+ * from the last event it had for sure (see `resumeId`), and fills any remaining gap
+ * from the events API.
  * Post text is inserted as HTML only from `body_html`, which the server sanitized;
  * everything else goes in as text. Without this script the pages work as before.
  */
@@ -21,6 +22,7 @@
   const ANNOUNCE_AFTER = 1000;       // ms to gather new posts into one announcement
   const SEEN_KEPT = 5000;            // event ids remembered to drop duplicates
   const RELOAD_GUARD = 60000;        // ms: reload for gap_too_large at most this often
+  const SETTLE = 5000;               // ms after which no earlier event is still on its way
 
   const data = root.dataset;
   const t = JSON.parse(data.strings);
@@ -44,6 +46,27 @@
   const seen = new Set();
   let stopped = false;
   let subscribed = false;
+
+  // Writers of a space commit their events in id order, but each publishes its own
+  // after its commit (other greenlets, other processes): a later event can reach us a
+  // moment before an earlier one. Resuming after the highest id we have would skip an
+  // earlier one still on its way when the connection dropped, so a resume starts after
+  // the highest id that arrived SETTLE ms before the drop; `seen` drops what comes twice.
+  const arrivals = [];  // [id, time] of the events of the last SETTLE ms, oldest first
+  let settledId = lastId;
+  let droppedAt = null;  // when the connection dropped; null while subscribed
+
+  function settle() {
+    const now = droppedAt === null ? Date.now() : droppedAt;
+    while (arrivals.length && now - arrivals[0][1] >= SETTLE) {
+      settledId = Math.max(settledId, arrivals.shift()[0]);
+    }
+  }
+
+  function resumeId() {
+    settle();
+    return settledId;
+  }
 
   const timeFormat = new Intl.DateTimeFormat(data.lang || undefined, {
     dateStyle: 'medium', timeStyle: 'medium', timeZone: t.timezone || 'UTC'});
@@ -426,6 +449,8 @@
       seen.delete(seen.values().next().value);
     }
     lastId = Math.max(lastId, event.id);
+    arrivals.push([event.id, Date.now()]);
+    settle();
     const handler = handlers[event.type];
     if (handler) {
       try {
@@ -568,7 +593,7 @@
     if (stopped) {
       return;
     }
-    socket.timeout(15000).emit('subscribe', {space_id: spaceId, last_event_id: lastId},
+    socket.timeout(15000).emit('subscribe', {space_id: spaceId, last_event_id: resumeId()},
       (error, ack) => {
         if (stopped) {
           return;
@@ -589,6 +614,7 @@
           return;
         }
         subscribed = true;
+        droppedAt = null;
         serverDrops = 0;
         setState('live');
         setStatus(null);
@@ -598,7 +624,7 @@
       });
   }
 
-  socket.on('connect', subscribe);  // also after every reconnect, from the last id handled
+  socket.on('connect', subscribe);  // also after every reconnect, from `resumeId()`
   socket.on('event', handleEvent);
   socket.on('typing', (d) => {
     if (d && onThreadPage && d.thread_id === threadId && nameOf(d.who)) {
@@ -621,6 +647,9 @@
   let serverDrops = 0;
   socket.on('disconnect', (reason) => {
     subscribed = false;
+    if (droppedAt === null) {
+      droppedAt = Date.now();
+    }
     if (stopped) {
       return;
     }
