@@ -179,7 +179,6 @@ def load_authors(posts: list[Post]) -> None:
             set_committed_value(post, "author", authors.get(post.author_id))
 
 
-
 def list_member_posts(reader: Reader, author: Membership, *, before: int | None = None,
                       limit: int = POSTS_PER_PAGE) -> Page:
     """A member's published posts in the space, newest first."""

@@ -18,17 +18,16 @@ from community.spaces.models import (
     Space,
 )
 
+# Read by every request inside a space (the space gate): built once.
+_MEMBERSHIP = sa.select(Membership).where(Membership.user_id == sa.bindparam("user_id"),
+                                          Membership.space_id == sa.bindparam("space_id"))
+
 
 def get_membership(user: User, space_id: int) -> Membership | None:
     """The user's membership row in the space, whatever its state."""
     if not user.is_authenticated:
         return None
     return db.session.scalar(_MEMBERSHIP, {"user_id": user.id, "space_id": space_id})
-
-
-# Read by every request inside a space (the space gate): built once.
-_MEMBERSHIP = sa.select(Membership).where(Membership.user_id == sa.bindparam("user_id"),
-                                          Membership.space_id == sa.bindparam("space_id"))
 
 
 def list_memberships_of(user: User) -> list[Membership]:

@@ -22,8 +22,7 @@ def test_members_posting_at_once_lose_nothing_and_count_every_post(
         app, space, thread, facilitator, member, other_member):  # type: ignore[no-untyped-def]
     space.moderation_policy = ModerationPolicy.POST  # every reply is published at once
     db.session.commit()
-    posters = {user.id: membership_of(user, space).id
-               for user in (facilitator, member, other_member)}
+    posters = [membership_of(user, space).id for user in (facilitator, member, other_member)]
     first_event = db.session.scalar(sa.select(sa.func.max(Event.id)))
     thread_id = thread.id
     db.session.commit()
@@ -46,7 +45,7 @@ def test_members_posting_at_once_lose_nothing_and_count_every_post(
                 db.session.remove()
 
     workers = [threading.Thread(target=post_replies, args=(membership_id,))
-               for membership_id in posters.values()]
+               for membership_id in posters]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -58,7 +57,7 @@ def test_members_posting_at_once_lose_nothing_and_count_every_post(
                                  .order_by(Post.id)).all()[1:]  # after the opening post
     assert len(replies) == REPLIES * len(posters)
     assert all(post.state == PostState.PUBLISHED for post in replies)
-    for membership_id in posters.values():
+    for membership_id in posters:
         own = [post.source for post in replies if post.author_id == membership_id]
         assert own == [f"Reply {n} of {membership_id}" for n in range(REPLIES)]
 
@@ -71,7 +70,7 @@ def test_members_posting_at_once_lose_nothing_and_count_every_post(
     assert sorted(subject for _id, subject in created) == sorted(
         f"post:{post.id}" for post in replies)
 
-    for membership_id in posters.values():
+    for membership_id in posters:
         last_own = max(post.id for post in replies if post.author_id == membership_id)
         position = db.session.scalar(sa.select(ReadState.last_read_post_id).where(
             ReadState.membership_id == membership_id, ReadState.thread_id == thread_id))
