@@ -316,3 +316,33 @@ def test_an_event_overtaken_on_its_way_is_not_lost_when_the_connection_drops(ope
     robin.wait_for_timeout(1000)  # time for any duplicate to arrive
     assert posts_with(robin, "Held back on its way").count() == 1
     assert posts_with(robin, "Overtook the one held back").count() == 1
+
+
+# Where an element stood when the page was first laid out, before live.js connected.
+_REMEMBER_TOP = """document.addEventListener('DOMContentLoaded', () => {
+  const el = document.querySelector(%r);
+  window.firstTop = el.getBoundingClientRect().top + window.scrollY;
+});"""
+_TOP_NOW = "(s) => document.querySelector(s).getBoundingClientRect().top + window.scrollY"
+
+
+@pytest.mark.parametrize("where, below", [("space", "ul.thread-list"), ("thread", "#reply")])
+def test_the_page_does_not_jump_when_presence_and_typing_appear(open_as, where, below):
+    """Someone arriving or typing must not push the list or the reply form down under a
+    member's pointer (a click landing on the wrong thread)."""
+    robin = open_as(ROBIN, "/")
+    thread = start_thread(robin)
+    kit = open_as(KIT, "about:blank")
+    kit.add_init_script(_REMEMBER_TOP % below)
+    if where == "thread":
+        kit.goto(thread)
+    else:
+        kit.goto("/")
+        kit.get_by_role("link", name=SPACE).click()
+    kit.wait_for_selector(LIVE)
+    expect(kit.locator(".live-presence")).to_contain_text("Kit", timeout=10 * SECONDS)
+    if where == "thread":
+        robin.locator("#reply textarea").press_sequentially("I think", delay=50)
+        expect(kit.locator(".live-typing")).to_be_visible(timeout=10 * SECONDS)
+
+    assert kit.evaluate(_TOP_NOW, below) == kit.evaluate("window.firstTop")
