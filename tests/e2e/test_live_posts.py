@@ -318,10 +318,11 @@ def test_an_event_overtaken_on_its_way_is_not_lost_when_the_connection_drops(ope
     assert posts_with(robin, "Overtook the one held back").count() == 1
 
 
-# Where an element stood when the page was first laid out, before live.js connected.
+# Where an element stood when the page was first laid out, before live.js connected
+# (the script runs on every page the context opens; pages without the element skip it).
 _REMEMBER_TOP = """document.addEventListener('DOMContentLoaded', () => {
   const el = document.querySelector(%r);
-  window.firstTop = el.getBoundingClientRect().top + window.scrollY;
+  if (el) window.firstTop = el.getBoundingClientRect().top + window.scrollY;
 });"""
 _TOP_NOW = "(s) => document.querySelector(s).getBoundingClientRect().top + window.scrollY"
 
