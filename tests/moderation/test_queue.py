@@ -316,7 +316,6 @@ def test_the_item_page_shows_the_author_by_pseudonym_only(as_user, space, member
     assert "Robin" in page and "Mads Member" not in page
 
 
-
 def test_decided_items_are_listed_newest_first_page_by_page(space, thread, member, facilitator,
                                                            admin, as_user):
     space.moderation_policy = ModerationPolicy.PRE
